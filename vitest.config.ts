@@ -1,7 +1,25 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Tests that need no database run once; tests that talk to PostgreSQL run twice, once per project:
+ * against the machine's server (PostgreSQL 15 on 127.0.0.1:5432 here, or DATABASE_URL) and against
+ * an embedded PostgreSQL 17 started for the run — so every run proves both major versions.
+ */
 export default defineConfig({
   test: {
-    projects: [{ extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } }],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      ...(['pg-machine', 'pg17-embedded'] as const).map((name) => ({
+        extends: true as const,
+        test: {
+          name,
+          include: ['test/db/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          env: { CHATCHECK_TEST_SERVER: name === 'pg17-embedded' ? 'embedded' : 'url' },
+        },
+      })),
+    ],
   },
 });
