@@ -1,0 +1,90 @@
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { runCheck } from './commands/check.js';
+import { SetupError } from './errors.js';
+import { EXIT_CONFORMS, EXIT_SETUP } from './exit-codes.js';
+import { collect, positiveInteger, resolveOptions, seedInteger, type RawOptions } from './options.js';
+import { packageRoot } from './paths.js';
+
+
+const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
+function withCommonOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--database-url <url>', 'PostgreSQL server to use (default: $DATABASE_URL, else Docker, else an embedded PostgreSQL 17)'))
+    .addOption(new Option('--queries <file>', 'sqlc-annotated SQL under test; repeat for several files; replaces the bundled chat.sql and tasks.sql').argParser(collect))
+    .addOption(new Option('--migrations <dir>', 'directory of *.up.sql files that build the schema (default: the bundled migrations)'))
+    .addOption(new Option('--runs <n>', 'number of property runs').argParser(positiveInteger))
+    .addOption(new Option('--seed <n>', 'seed for the random generator, to replay a run').argParser(seedInteger))
+    .addOption(new Option('--json <file>', 'also write the report as JSON to this file'));
+}
+
+function notYet(name: string): (options: RawOptions) => Promise<number> {
+  return async () => {
+    throw new SetupError(`"chatcheck ${name}" is not available in this version`, 'run "chatcheck check" for the conformance run this version has');
+  };
+}
+
+export function buildProgram(result: { exitCode: number }): Command {
+  const program = new Command('chatcheck')
+    .description('Checks multica\'s chat SQL against its reference model on a real PostgreSQL.')
+    .version(version, '--version', 'print the version')
+    .helpOption('--help', 'show this help')
+    .addHelpText('after', `
+Exit codes:
+  0  the queries conform (no finding)
+  1  a finding: the SQL and the model disagree
+  2  usage or setup error (bad option, unreachable server, broken migration or query file)
+  3  internal error in chatcheck (a bug: please report it with the printed stack trace)
+
+PostgreSQL: --database-url, else DATABASE_URL, else a postgres:17 container when a Docker runtime
+is reachable, else an embedded PostgreSQL 17. chatcheck only writes to databases it creates
+(named chatcheck_*) and drops them when it ends, also on Ctrl-C.`);
+
+  const action = (run: (options: RawOptions) => Promise<number>) => async (options: RawOptions) => {
+    result.exitCode = await run(options);
+  };
+
+  withCommonOptions(program.command('check', { isDefault: true }))
+    .description('the whole conformance run (default command)')
+    .action(action((raw) => runCheck(resolveOptions(raw))));
+
+  for (const [name, description] of [
+    ['sequential', 'random command sequences, model vs PostgreSQL (not yet available)'],
+    ['race', 'concurrent workflows interleaved statement by statement (not yet available)'],
+    ['mutate', 'mutation score of the conformance suite (not yet available)'],
+  ] as const) {
+    withCommonOptions(program.command(name)).description(description).action(action(notYet(name)));
+  }
+  withCommonOptions(program.command('replay').argument('<case.json>', 'a recorded case file'))
+    .description('replay a recorded finding (not yet available)')
+    .action(action(notYet('replay')));
+
+  for (const command of [program, ...program.commands]) {
+    command.exitOverride().configureOutput({ outputError: () => {} });
+  }
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; prints usage and setup errors as one line. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const result = { exitCode: EXIT_CONFORMS as number };
+  try {
+    await buildProgram(result).parseAsync([...argv], { from: 'user' });
+    return result.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+        return EXIT_CONFORMS;
+      }
+      process.stderr.write(`chatcheck: ${error.message.replace(/^error: /, '')} — see chatcheck --help\n`);
+      return EXIT_SETUP;
+    }
+    if (error instanceof SetupError) {
+      process.stderr.write(`chatcheck: ${error.message}\n`);
+      return EXIT_SETUP;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,55 @@
+import { InvalidArgumentError } from 'commander';
+import path from 'node:path';
+import { bundledMigrationsDir, bundledQueryFiles } from './paths.js';
+
+/** What every command accepts; later commands read the fields they need. */
+export interface RawOptions {
+  databaseUrl?: string;
+  queries?: string[];
+  migrations?: string;
+  runs?: number;
+  seed?: number;
+  json?: string;
+}
+
+export interface RunOptions {
+  readonly databaseUrl: string | undefined;
+  /** The SQL under test: the bundled files unless --queries replaced them. */
+  readonly queryFiles: readonly string[];
+  readonly migrationsDir: string;
+  readonly runs: number | undefined;
+  readonly seed: number | undefined;
+  readonly jsonFile: string | undefined;
+}
+
+export function resolveOptions(raw: RawOptions): RunOptions {
+  return {
+    databaseUrl: raw.databaseUrl,
+    queryFiles: raw.queries?.map((file) => path.resolve(file)) ?? bundledQueryFiles,
+    migrationsDir: raw.migrations === undefined ? bundledMigrationsDir : path.resolve(raw.migrations),
+    runs: raw.runs,
+    seed: raw.seed,
+    jsonFile: raw.json === undefined ? undefined : path.resolve(raw.json),
+  };
+}
+
+export function positiveInteger(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`expected a positive integer, got "${text}"`);
+  }
+  return value;
+}
+
+/** fast-check seeds are 32-bit signed integers; accept exactly those, so a seed replays as given. */
+export function seedInteger(text: string): number {
+  const value = Number(text);
+  if (!/^-?\d+$/.test(text) || value < -(2 ** 31) || value > 2 ** 31 - 1) {
+    throw new InvalidArgumentError(`expected an integer between -2147483648 and 2147483647, got "${text}"`);
+  }
+  return value;
+}
+
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

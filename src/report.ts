@@ -1,0 +1,22 @@
+import { writeFile } from 'node:fs/promises';
+import { SetupError } from './errors.js';
+
+/**
+ * The --json report. Its shape is part of the CLI contract: `version` changes when a field changes
+ * meaning. Later commands fill `findings` and `knownFindings`; `stats` is per command.
+ */
+export interface JsonReport {
+  readonly version: 1;
+  readonly ok: boolean;
+  readonly findings: readonly unknown[];
+  readonly knownFindings: readonly unknown[];
+  readonly stats: Readonly<Record<string, unknown>>;
+}
+
+export async function writeJsonReport(file: string, report: JsonReport): Promise<void> {
+  try {
+    await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  } catch (error) {
+    throw new SetupError(`cannot write the JSON report to ${file}: ${(error as Error).message}`, 'pass a --json path in a writable directory');
+  }
+}

@@ -1,0 +1,204 @@
+import { chmod, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '../../src/postgres/databases.js';
+import { bundledMigrationsDir } from '../../src/paths.js';
+import { runCli, waitFor, type CliResult } from '../support/cli.js';
+import { projectServer } from '../support/database.js';
+
+const server = projectServer();
+const url = server.target.connectionString;
+let admin: pg.Client;
+let scratch: string;
+
+beforeAll(async () => {
+  admin = await connect(server.target);
+  scratch = await mkdtemp(path.join(tmpdir(), 'chatcheck-cli-test-'));
+  // Run as root, the embedded server's "postgres" user must be able to enter a TMPDIR under here.
+  await chmod(scratch, 0o711);
+});
+afterAll(async () => {
+  await admin.end();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+/** The databases a run created, from the run id it printed with its template's name. */
+async function databasesOfRun(result: CliResult): Promise<string[]> {
+  const run = /chatcheck_([0-9a-f]{8})_template/.exec(result.stdout)?.[1];
+  expect(run, `no template line in:\n${result.stdout}`).toBeDefined();
+  const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE starts_with(datname, $1)`, [`chatcheck_${run}_`]);
+  return rows.map((row) => row.datname);
+}
+
+/** Exit 2 with exactly one line on stderr that names the cause, and no stack trace anywhere. */
+function expectSetupError(result: CliResult, cause: RegExp): void {
+  expect(result.code, result.stderr + result.stdout).toBe(2);
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^chatcheck: .+ — .+/);
+  expect(lines[0]).toMatch(cause);
+  expect(result.stderr + result.stdout).not.toMatch(/\n\s+at /);
+}
+
+describe('chatcheck check against the project server', () => {
+  it('conforms, reports what it did, writes the JSON report and drops every database it created', async () => {
+    const json = path.join(scratch, 'report.json');
+    const result = await runCli(['check', '--json', json], { databaseUrl: url });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^postgres: using .* \(from DATABASE_URL\)$/m);
+    expect(result.stdout).toMatch(/^plumbing: ran 36 queries/m);
+    expect(await databasesOfRun(result)).toEqual([]);
+    const report = JSON.parse(await readFile(json, 'utf8')) as Record<string, unknown>;
+    expect(report).toMatchObject({ version: 1, ok: true, findings: [], knownFindings: [], stats: { command: 'check', queries: 36 } });
+  });
+
+  it('leaves a database it did not create untouched', async () => {
+    const canary = `canary_${randomBytes(4).toString('hex')}`;
+    await admin.query(`CREATE DATABASE ${canary}`);
+    try {
+      const target = server.target.database(canary);
+      const before = await connect(target);
+      await before.query(`CREATE TABLE bird (name text); INSERT INTO bird VALUES ('tweety')`);
+      await before.end();
+
+      const result = await runCli(['--database-url', target.connectionString], {});
+      expect(result.code, result.stderr).toBe(0);
+
+      const after = await connect(target);
+      const { rows } = await after.query(`SELECT name FROM bird`);
+      const { rows: tables } = await after.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`);
+      await after.end();
+      expect(rows).toEqual([{ name: 'tweety' }]);
+      expect(tables).toEqual([{ tablename: 'bird' }]);
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${canary} WITH (FORCE)`);
+    }
+  });
+
+  it('drops what it created when interrupted with SIGINT (npx chatcheck, Ctrl-C to its process group)', async () => {
+    // A migration that sleeps keeps the run busy while it owns a database, so the signal lands mid-run.
+    const migrations = path.join(scratch, 'slow-migrations');
+    await cp(bundledMigrationsDir, migrations, { recursive: true });
+    await writeFile(path.join(migrations, '999_slow.up.sql'), 'SELECT pg_sleep(60);\n');
+    let database: string | undefined;
+    const result = await runCli(['--migrations', migrations], {
+      databaseUrl: url,
+      viaNpx: true,
+      onSpawn: (child) => {
+        void waitFor(async () => {
+          const { rows } = await admin.query<{ datname: string }>(
+            `SELECT datname FROM pg_stat_activity WHERE application_name = 'chatcheck' AND query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()`,
+          );
+          database = rows[0]?.datname;
+          return database !== undefined;
+        }, 60_000, 'the slow migration to start').then(() => process.kill(-child.pid!, 'SIGINT'));
+      },
+    });
+    expect(database).toMatch(/^chatcheck_[0-9a-f]{8}_template$/);
+    // npx re-raises the signal its child died of; 'close' fired only once chatcheck itself exited
+    // (it shares the pipes), so its cleanup has finished by now.
+    expect(result.signal).toBe('SIGINT');
+    expect(result.stderr).toContain('SIGINT: dropping what this run created');
+    const { rows } = await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [database]);
+    expect(rows).toEqual([]);
+  });
+});
+
+describe('setup errors: exit 2, one line with the cause and the fix', () => {
+  it('unreachable server', async () => {
+    expectSetupError(await runCli(['--database-url', 'postgres://postgres@127.0.0.1:1/postgres']), /cannot connect to PostgreSQL at 127\.0\.0\.1:1: connection refused/);
+  });
+
+  it('wrong credentials', async () => {
+    const wrong = new URL(url);
+    wrong.username = 'no_such_role';
+    wrong.password = 'wrong';
+    expectSetupError(await runCli(['--database-url', wrong.href]), /rejected user "no_such_role"/);
+  });
+
+  it('no right to CREATE DATABASE', async () => {
+    const role = `chatcheck_test_role_${randomBytes(4).toString('hex')}`;
+    await admin.query(`CREATE ROLE ${role} LOGIN NOCREATEDB PASSWORD 'pw'`);
+    try {
+      const limited = new URL(url);
+      limited.username = role;
+      limited.password = 'pw';
+      expectSetupError(await runCli(['--database-url', limited.href]), new RegExp(`user "${role}" may not create databases.*CREATEDB`));
+    } finally {
+      await admin.query(`DROP ROLE ${role}`);
+    }
+  });
+
+  it('a --migrations directory that does not exist', async () => {
+    expectSetupError(await runCli(['--migrations', path.join(scratch, 'nowhere')], { databaseUrl: url }), /migrations directory .*nowhere does not exist/);
+  });
+
+  it('a migration with an SQL error names the file, the line and the server message, and drops the template', async () => {
+    const migrations = path.join(scratch, 'broken-migrations');
+    await cp(bundledMigrationsDir, migrations, { recursive: true });
+    await writeFile(path.join(migrations, '999_broken.up.sql'), '-- a typo\nCREATE TABLE oops (id int,);\n');
+    const result = await runCli(['--migrations', migrations], { databaseUrl: url });
+    expectSetupError(result, /migration .*999_broken\.up\.sql:2 failed: syntax error at or near "\)" \(SQLSTATE 42601\)/);
+    expect(await databasesOfRun(result)).toEqual([]);
+  });
+
+  it('an unknown option', async () => {
+    expectSetupError(await runCli(['--frobnicate'], { databaseUrl: url }), /unknown option '--frobnicate'/);
+  });
+
+  it('a malformed --queries file, before any server is touched', async () => {
+    const file = path.join(scratch, 'bad.sql');
+    await writeFile(file, '-- name: Broken :one\nSELEC 1;\n');
+    expectSetupError(await runCli(['--queries', file], { databaseUrl: 'postgres://postgres@127.0.0.1:1/postgres' }), /bad\.sql:2: /);
+  });
+});
+
+describe.runIf(server.kind === 'embedded')('with no DATABASE_URL and no Docker', () => {
+  it('prints the fallback line, uses an embedded PostgreSQL 17 and leaves no server or directory behind', async () => {
+    const tmp = await tmpDirForEmbeddedServer();
+    const result = await runCli([], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock', TMPDIR: tmp } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^postgres: no DATABASE_URL and no Docker runtime \(.+\); started embedded PostgreSQL 17 at 127\.0\.0\.1:\d+$/m);
+    expect(result.stdout).toMatch(/on PostgreSQL 17\./);
+    expect(await readdir(tmp)).toEqual([]);
+  });
+
+  it('stops the embedded server and removes its directory on SIGINT', async () => {
+    const tmp = await tmpDirForEmbeddedServer();
+    const migrations = path.join(scratch, 'slow-migrations-embedded');
+    await cp(bundledMigrationsDir, migrations, { recursive: true });
+    await writeFile(path.join(migrations, '999_slow.up.sql'), 'SELECT pg_sleep(60);\n');
+    const result = await runCli(['--migrations', migrations], {
+      env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock', TMPDIR: tmp },
+      onSpawn: (child, output) => {
+        void waitFor(() => output.stdout().includes('started embedded PostgreSQL'), 60_000, 'the embedded server').then(() =>
+          setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 500),
+        );
+      },
+    });
+    expect(result.code ?? result.signal).toBe(130);
+    expect(await readdir(tmp)).toEqual([]);
+    expect(await processesMentioning(tmp)).toEqual([]);
+  });
+});
+
+/** Command lines of running processes that mention `text` (e.g. a server's data directory). */
+async function processesMentioning(text: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(text)) found.push(cmdline.replaceAll('\0', ' '));
+  }
+  return found;
+}
+
+/** A private $TMPDIR for one CLI run, enterable by the "postgres" user when run as root. */
+async function tmpDirForEmbeddedServer(): Promise<string> {
+  const dir = await mkdtemp(path.join(scratch, 'tmp-'));
+  await chmod(dir, 0o711);
+  return dir;
+}
