@@ -32,6 +32,9 @@ export function buildProgram(result: { exitCode: number }): Command {
     .version(version, '--version', 'print the version')
     .helpOption('--help', 'show this help')
     .addHelpText('after', `
+Every command takes --database-url, --queries (repeatable), --migrations, --runs, --seed and
+--json; "chatcheck check --help" describes them. Without a command, chatcheck runs check.
+
 Exit codes:
   0  the queries conform (no finding)
   1  a finding: the SQL and the model disagree

@@ -13,6 +13,7 @@ interface Held {
 
 export class Lifecycle {
   readonly #held: Held[] = [];
+  readonly #failures: string[] = [];
   #closing: Promise<void> | undefined;
   #interruptedBy: NodeJS.Signals | undefined;
 
@@ -35,8 +36,6 @@ export class Lifecycle {
     this.#closing ??= this.#releaseAll();
     return this.#closing.then(() => this.#failures);
   }
-
-  readonly #failures: string[] = [];
 
   async #releaseAll(): Promise<void> {
     while (this.#held.length > 0) {
