@@ -22,3 +22,29 @@ RETURNING *;
 INSERT INTO agent (workspace_id, name, runtime_mode, runtime_id)
 VALUES (@workspace_id, @name, 'local', @runtime_id)
 RETURNING *;
+
+-- name: FixtureArchiveAgent :exec
+UPDATE agent SET archived_at = now() WHERE id = @id;
+
+-- name: FixtureArchiveChatSession :exec
+-- A legacy archived session: before 60b, "delete" only set this status; nothing at 60b writes it.
+UPDATE chat_session SET status = 'archived' WHERE id = @id;
+
+-- name: FixtureMoveAgent :exec
+-- Moves an agent to another runtime, as editing an agent does; its sessions keep their runtime_id.
+UPDATE agent SET runtime_id = @runtime_id, updated_at = now() WHERE id = @id;
+
+-- name: FixtureSetRuntimeStatus :exec
+UPDATE agent_runtime SET status = @status, updated_at = now() WHERE id = @id;
+
+-- name: FixtureDeleteAgent :exec
+DELETE FROM agent WHERE id = @id;
+
+-- name: FixtureDeleteUser :exec
+DELETE FROM "user" WHERE id = @id;
+
+-- name: FixtureDeleteWorkspace :exec
+DELETE FROM workspace WHERE id = @id;
+
+-- name: FixtureDeleteRuntime :exec
+DELETE FROM agent_runtime WHERE id = @id;

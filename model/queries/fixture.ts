@@ -1,0 +1,75 @@
+import type { Transaction } from '../database.js';
+import type { Args } from '../sql.js';
+import type { Row } from '../values.js';
+
+/**
+ * The 13 queries of src/queries/fixture.sql: chatcheck's own statements for the rows around chat
+ * (workspaces, users, members, runtimes, agents) and the changes to them the tests need. Not under
+ * test, but modelled like the others so that constraints and cascades hit them the same way.
+ */
+
+export function FixtureCreateWorkspace(tx: Transaction, { name, slug }: Args<'name' | 'slug'>): Row {
+  return tx.insert('workspace', { name, slug });
+}
+
+export function FixtureCreateUser(tx: Transaction, { name, email }: Args<'name' | 'email'>): Row {
+  return tx.insert('user', { name, email });
+}
+
+export function FixtureCreateMember(tx: Transaction, { workspace_id, user_id }: Args<'workspace_id' | 'user_id'>): Row {
+  return tx.insert('member', { workspace_id, user_id, role: 'member' });
+}
+
+/** A local 'claude' runtime, online. */
+export function FixtureCreateRuntime(tx: Transaction, { workspace_id, name }: Args<'workspace_id' | 'name'>): Row {
+  return tx.insert('agent_runtime', { workspace_id, name, runtime_mode: 'local', provider: 'claude', status: 'online' });
+}
+
+/** A local agent on that runtime; status 'offline' and max_concurrent_tasks 6 by default. */
+export function FixtureCreateAgent(tx: Transaction, { workspace_id, name, runtime_id }: Args<'workspace_id' | 'name' | 'runtime_id'>): Row {
+  return tx.insert('agent', { workspace_id, name, runtime_mode: 'local', runtime_id });
+}
+
+/** archived_at = now() (updated_at untouched). */
+export function FixtureArchiveAgent(tx: Transaction, { id }: Args<'id'>): void {
+  if (tx.get('agent', id) === undefined) return;
+  tx.update('agent', id, { archived_at: tx.now });
+}
+
+/** A legacy archived session (nothing at 60b writes this status); updated_at untouched. */
+export function FixtureArchiveChatSession(tx: Transaction, { id }: Args<'id'>): void {
+  if (tx.get('chat_session', id) === undefined) return;
+  tx.update('chat_session', id, { status: 'archived' });
+}
+
+/** Moves an agent to another runtime (23503 if it does not exist); its sessions keep their runtime_id. */
+export function FixtureMoveAgent(tx: Transaction, { runtime_id, id }: Args<'runtime_id' | 'id'>): void {
+  if (tx.get('agent', id) === undefined) return;
+  tx.update('agent', id, { runtime_id, updated_at: tx.now });
+}
+
+/** status must be 'online' or 'offline' (23514). */
+export function FixtureSetRuntimeStatus(tx: Transaction, { status, id }: Args<'status' | 'id'>): void {
+  if (tx.get('agent_runtime', id) === undefined) return;
+  tx.update('agent_runtime', id, { status, updated_at: tx.now });
+}
+
+/** Cascades to the agent's sessions (and their messages) and all its tasks. */
+export function FixtureDeleteAgent(tx: Transaction, { id }: Args<'id'>): void {
+  tx.delete('agent', [id]);
+}
+
+/** Cascades to the user's sessions and memberships; blocked while the user owns an agent or runtime. */
+export function FixtureDeleteUser(tx: Transaction, { id }: Args<'id'>): void {
+  tx.delete('user', [id]);
+}
+
+/** Cascades to everything of the workspace; blocked if an agent elsewhere uses one of its runtimes. */
+export function FixtureDeleteWorkspace(tx: Transaction, { id }: Args<'id'>): void {
+  tx.delete('workspace', [id]);
+}
+
+/** Fails on agent_runtime_id_fkey while an agent uses the runtime; else deletes its tasks, nulls sessions' runtime_id. */
+export function FixtureDeleteRuntime(tx: Transaction, { id }: Args<'id'>): void {
+  tx.delete('agent_runtime', [id]);
+}
