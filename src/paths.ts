@@ -26,3 +26,9 @@ export const bundledQueryFiles = [
   path.join(packageRoot, 'src', 'queries', 'chat.sql'),
   path.join(packageRoot, 'src', 'queries', 'tasks.sql'),
 ];
+
+/** chatcheck's own SQL, not under test: the rows around chat, and reading/resetting whole tables. */
+export const internalQueryFiles = [
+  path.join(packageRoot, 'src', 'queries', 'fixture.sql'),
+  path.join(packageRoot, 'src', 'queries', 'state.sql'),
+];

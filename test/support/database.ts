@@ -27,3 +27,14 @@ export async function withMigratedDatabase<T>(fn: (client: pg.Client) => Promise
     await lifecycle.close();
   }
 }
+
+/** Like withMigratedDatabase, but hands `fn` the copy's address to connect to as it likes. */
+export async function withMigratedDatabaseTarget<T>(fn: (target: ServerTarget) => Promise<T>): Promise<T> {
+  const lifecycle = new Lifecycle();
+  try {
+    const databases = await OwnedDatabases.open(projectServer().target, lifecycle, inject('run'));
+    return await fn(await databases.create(`t${process.pid}_${++copies}`, inject('template')));
+  } finally {
+    await lifecycle.close();
+  }
+}

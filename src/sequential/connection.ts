@@ -1,0 +1,32 @@
+import pg from 'pg';
+import { catalogue } from '../../model/catalogue.js';
+import type { RequiredQuery } from '../queries/required.js';
+import { requiredQueries } from '../queries/required.js';
+import { PostgresDatabase } from '../sql/interpreter.js';
+import { RealValues } from '../sql/real-values.js';
+import type { ServerTarget } from '../postgres/target.js';
+import type { QuerySet } from '../sqlc/loader.js';
+
+export interface RealConnection {
+  readonly client: pg.Client;
+  readonly values: RealValues;
+  readonly database: PostgresDatabase;
+}
+
+/**
+ * A connection for the tester: UUIDs and timestamps parsed into RealId/RealInstant, the session in
+ * UTC with ISO dates so timestamps parse exactly, and the SQL under test bound by the contract of
+ * required.ts (the fixture queries by their own parameter names).
+ */
+export async function openRealConnection(target: ServerTarget, queries: QuerySet): Promise<RealConnection> {
+  const values = new RealValues();
+  const client = new pg.Client({ connectionString: target.connectionString, types: values.types, application_name: 'chatcheck' });
+  client.on('error', () => {});
+  await client.connect();
+  await client.query(`SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'`);
+  const contracts = new Map<string, RequiredQuery>(requiredQueries.map((contract) => [contract.name, contract]));
+  for (const entry of catalogue.values()) {
+    if (!contracts.has(entry.name)) contracts.set(entry.name, { name: entry.name, kind: entry.kind, params: entry.params });
+  }
+  return { client, values, database: new PostgresDatabase(client, queries, contracts) };
+}

@@ -1,0 +1,249 @@
+import fc from 'fast-check';
+import type { TableName } from '../../model/schema.js';
+import type { Json, Value } from '../../model/values.js';
+import type { WorkflowName } from '../../model/workflows/index.js';
+import type { Arg, Args } from './arguments.js';
+
+/** A command as data: a named query with arguments, or a workflow with its input. */
+export interface CommandSpec {
+  readonly kind: 'query' | 'workflow';
+  readonly name: string;
+  readonly args: Args;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argument generators
+
+/** Mostly an existing (or once existing) row of `table`; now and then an id no row ever had. */
+const ref = (table: TableName): fc.Arbitrary<Arg> =>
+  fc.oneof(
+    { weight: 12, arbitrary: fc.nat({ max: 7 }).map((pick): Arg => ({ ref: table, pick })) },
+    { weight: 1, arbitrary: fc.nat({ max: 2 }).map((n): Arg => ({ unknown: n + 1 })) },
+  );
+
+/** A path id: as `ref`, or now and then a string that is not a UUID (the 400 branches). */
+const pathRef = (table: TableName): fc.Arbitrary<Arg> =>
+  fc.oneof({ weight: 15, arbitrary: ref(table) }, { weight: 1, arbitrary: fc.constant<Arg>({ notAUuid: true }) });
+
+const literal = <T extends Value>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<Arg> => arbitrary.map((value): Arg => ({ literal: value }));
+
+/** PostgreSQL text cannot hold NUL; everything else is fair game. */
+const plainText = fc.string({ unit: fc.constantFrom(...'abcxyz019 '), maxLength: 12 });
+const unicodeText = fc.string({ unit: 'grapheme', maxLength: 6 }).filter((text) => !text.includes('\u0000'));
+const text: fc.Arbitrary<string> = fc.oneof(
+  { weight: 2, arbitrary: fc.constant('') },
+  { weight: 8, arbitrary: plainText },
+  { weight: 2, arbitrary: unicodeText },
+  { weight: 1, arbitrary: fc.constant('x'.repeat(5000)) },
+  { weight: 1, arbitrary: fc.constantFrom('a\\nb', 'token=abc123', 'Bearer abcdefgh') },
+);
+
+const textArg = literal(text);
+/** `value` one time in twenty, else absent. */
+const rarely = <T>(value: T): fc.Arbitrary<T | undefined> => fc.oneof({ weight: 19, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant(value) });
+const nullableText = literal(fc.option(text, { nil: null, freq: 3 }));
+/** Optional body fields of the daemon: absent, '' (→ NULL in the handler) or a value. */
+const optionalField = fc.option(text, { nil: undefined, freq: 3 });
+const failureReason = fc.constantFrom('runtime_offline', 'runtime_recovery', 'timeout', 'agent_error', 'agent_crashed');
+
+const columnOf = (of: Arg, table: TableName, column: string, otherwise: Arg): Arg => ({ columnOf: of, table, column, otherwise });
+
+/** Mostly `usual`, now and then any row of `table` (another workspace, another user). */
+const usually = (usual: Arg, table: TableName): fc.Arbitrary<Arg> => fc.oneof({ weight: 6, arbitrary: fc.constant(usual) }, { weight: 1, arbitrary: ref(table) });
+
+const caller = { workspace_id: ref('workspace'), user_id: ref('user') };
+
+/** A route on one session, called mostly by its creator in its workspace (else 404/403 would be all we see). */
+const sessionRoute = pathRef('chat_session').chain((session) =>
+  fc.record({
+    session_id: fc.constant(session),
+    workspace_id: usually(columnOf(session, 'chat_session', 'workspace_id', { ref: 'workspace', pick: 0 }), 'workspace'),
+    user_id: usually(columnOf(session, 'chat_session', 'creator_id', { ref: 'user', pick: 0 }), 'user'),
+  }),
+);
+
+/** A user's route on one task: the creator of the task's session, in its workspace. */
+const taskRoute = pathRef('agent_task_queue').chain((task) => {
+  const session = columnOf(task, 'agent_task_queue', 'chat_session_id', { unknown: 1 });
+  return fc.record({
+    task_id: fc.constant(task),
+    workspace_id: usually(columnOf(session, 'chat_session', 'workspace_id', { ref: 'workspace', pick: 0 }), 'workspace'),
+    user_id: usually(columnOf(session, 'chat_session', 'creator_id', { ref: 'user', pick: 0 }), 'user'),
+  });
+});
+
+/** A daemon's route on one task: the daemon is entitled to the workspace of the task's session. */
+const daemonTaskRoute = pathRef('agent_task_queue').chain((task) =>
+  fc.record({
+    task_id: fc.constant(task),
+    workspace_id: usually(columnOf(columnOf(task, 'agent_task_queue', 'chat_session_id', { unknown: 1 }), 'chat_session', 'workspace_id', { ref: 'workspace', pick: 0 }), 'workspace'),
+  }),
+);
+
+/** A daemon's route on one runtime, with that runtime's workspace as the handler reads it. */
+const runtimeRoute = pathRef('agent_runtime').chain((runtime) => {
+  const workspace = columnOf(runtime, 'agent_runtime', 'workspace_id', { literal: null });
+  return fc.record({ runtime_id: fc.constant(runtime), runtime_workspace_id: fc.constant(workspace), workspace_id: usually(workspace, 'workspace') });
+});
+
+/** Creating a session: mostly with an agent of the caller's workspace. */
+const newSession = fc.oneof({ weight: 10, arbitrary: pathRef('agent') }, { weight: 1, arbitrary: literal(fc.constant('')) }).chain((agent) =>
+  fc.record({ agent_id: fc.constant(agent), workspace_id: usually(columnOf(agent, 'agent', 'workspace_id', { ref: 'workspace', pick: 0 }), 'workspace'), user_id: ref('user') }),
+);
+
+const json: fc.Arbitrary<Json> = fc.record({ pr_url: fc.constant(''), output: plainText, session_id: plainText, work_dir: plainText });
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+type Shape = Readonly<Record<string, fc.Arbitrary<Arg>>>;
+
+const query = (name: string, shape: Shape): fc.Arbitrary<CommandSpec> =>
+  fc.record(shape).map((args): CommandSpec => ({ kind: 'query', name, args }));
+
+/** A workflow input: fields given as Arg arbitraries; optional body fields as plain values. */
+const workflow = (
+  name: WorkflowName,
+  route: fc.Arbitrary<Readonly<Record<string, Arg>>>,
+  optional: Readonly<Record<string, fc.Arbitrary<Value | undefined | boolean>>> = {},
+): fc.Arbitrary<CommandSpec> =>
+  fc.tuple(route, fc.record(optional)).map(([args, extra]): CommandSpec => {
+    const all: Record<string, Arg> = { ...args };
+    for (const [key, value] of Object.entries(extra)) if (value !== undefined) all[key] = { literal: value as Value };
+    return { kind: 'workflow', name, args: all };
+  });
+
+/** The rows around chat: workspaces, users, runtimes, agents, and the changes the issue lists. */
+export const worldCommands: readonly fc.Arbitrary<CommandSpec>[] = [
+  query('FixtureCreateWorkspace', { name: textArg, slug: fc.constant<Arg>({ fresh: 'ws-', table: 'workspace' }) }),
+  query('FixtureCreateUser', { name: textArg, email: fc.constant<Arg>({ fresh: 'user-', table: 'user' }) }),
+  query('FixtureCreateRuntime', { workspace_id: ref('workspace'), name: textArg }),
+  query('FixtureCreateAgent', { workspace_id: ref('workspace'), name: fc.constant<Arg>({ fresh: 'agent-', table: 'agent' }), runtime_id: ref('agent_runtime') }),
+  query('FixtureArchiveAgent', { id: ref('agent') }),
+  query('FixtureArchiveChatSession', { id: ref('chat_session') }),
+  query('FixtureMoveAgent', { runtime_id: ref('agent_runtime'), id: ref('agent') }),
+  query('FixtureSetRuntimeStatus', { status: literal(fc.constantFrom('online', 'offline')), id: ref('agent_runtime') }),
+  query('FixtureDeleteAgent', { id: ref('agent') }),
+  query('FixtureDeleteUser', { id: ref('user') }),
+  query('FixtureDeleteWorkspace', { id: ref('workspace') }),
+  query('FixtureDeleteRuntime', { id: ref('agent_runtime') }),
+];
+
+/** How many of queryCommands are chat.sql's (the rest are tasks.sql's). */
+const CHAT_QUERIES = 19;
+
+/** Every query under test, called directly with generated arguments: chat.sql first, then tasks.sql. */
+/** State-changing queries weigh more than reads: subtle bugs live in writes, and reads of a state no write shaped find little. */
+export const queryCommands: readonly fc.WeightedArbitrary<CommandSpec>[] = [
+  { weight: 3, arbitrary: query('CreateChatSession', { workspace_id: ref('workspace'), agent_id: ref('agent'), creator_id: ref('user'), title: textArg }) },
+  { weight: 1, arbitrary: query('GetChatSession', { id: ref('chat_session') }) },
+  { weight: 1, arbitrary: query('GetChatSessionInWorkspace', { id: ref('chat_session'), workspace_id: ref('workspace') }) },
+  { weight: 1, arbitrary: query('ListChatSessionsByCreator', { workspace_id: ref('workspace'), creator_id: ref('user') }) },
+  { weight: 1, arbitrary: query('ListAllChatSessionsByCreator', { workspace_id: ref('workspace'), creator_id: ref('user') }) },
+  { weight: 3, arbitrary: query('UpdateChatSessionTitle', { id: ref('chat_session'), title: textArg }) },
+  { weight: 3, arbitrary: query('UpdateChatSessionSession', {
+    session_id: nullableText,
+    work_dir: nullableText,
+    runtime_id: fc.oneof(literal(fc.constant(null)), ref('agent_runtime')),
+    id: ref('chat_session'),
+  }) },
+  { weight: 1, arbitrary: query('LockChatSessionForDelete', { id: ref('chat_session') }) },
+  { weight: 3, arbitrary: query('DeleteChatSession', { id: ref('chat_session') }) },
+  { weight: 3, arbitrary: query('TouchChatSession', { id: ref('chat_session') }) },
+  { weight: 3, arbitrary: query('CreateChatMessage', {
+    chat_session_id: ref('chat_session'),
+    role: literal(fc.constantFrom('user', 'assistant', 'system')),
+    content: textArg,
+    task_id: fc.oneof(literal(fc.constant(null)), ref('agent_task_queue')),
+    failure_reason: nullableText,
+    elapsed_ms: literal(fc.option(fc.nat({ max: 100_000 }), { nil: null })),
+  }) },
+  { weight: 1, arbitrary: query('ListChatMessages', { chat_session_id: ref('chat_session') }) },
+  { weight: 1, arbitrary: query('GetChatMessage', { id: ref('chat_message') }) },
+  { weight: 3, arbitrary: query('CreateChatTask', { agent_id: ref('agent'), runtime_id: ref('agent_runtime'), priority: literal(fc.integer({ min: -1, max: 3 })), chat_session_id: ref('chat_session') }) },
+  { weight: 1, arbitrary: query('GetLastChatTaskSession', { chat_session_id: ref('chat_session') }) },
+  { weight: 1, arbitrary: query('GetPendingChatTask', { chat_session_id: ref('chat_session') }) },
+  { weight: 1, arbitrary: query('ListPendingChatTasksByCreator', { workspace_id: ref('workspace'), creator_id: ref('user') }) },
+  { weight: 3, arbitrary: query('MarkChatSessionRead', { id: ref('chat_session') }) },
+  { weight: 3, arbitrary: query('SetUnreadSinceIfNull', { id: ref('chat_session') }) },
+  { weight: 1, arbitrary: query('CancelAgentTasksByChatSession', { chat_session_id: ref('chat_session') }) },
+  { weight: 1, arbitrary: query('CreateRetryTask', { id: ref('agent_task_queue') }) },
+  { weight: 1, arbitrary: query('ClaimAgentTask', { agent_id: ref('agent') }) },
+  { weight: 1, arbitrary: query('StartAgentTask', { id: ref('agent_task_queue') }) },
+  { weight: 1, arbitrary: query('CompleteAgentTask', { id: ref('agent_task_queue'), result: literal(json), session_id: nullableText, work_dir: nullableText }) },
+  { weight: 1, arbitrary: query('FailAgentTask', {
+    id: ref('agent_task_queue'),
+    error: textArg,
+    failure_reason: literal(fc.option(failureReason, { nil: null })),
+    session_id: nullableText,
+    work_dir: nullableText,
+  }) },
+  { weight: 1, arbitrary: query('UpdateAgentTaskSession', { id: ref('agent_task_queue'), session_id: nullableText, work_dir: nullableText }) },
+  { weight: 1, arbitrary: query('CancelAgentTask', { id: ref('agent_task_queue') }) },
+  { weight: 1, arbitrary: query('GetAgentTask', { id: ref('agent_task_queue') }) },
+  { weight: 1, arbitrary: query('GetAgent', { id: ref('agent') }) },
+  { weight: 1, arbitrary: query('GetAgentInWorkspace', { id: ref('agent'), workspace_id: ref('workspace') }) },
+  { weight: 1, arbitrary: query('RefreshAgentStatusFromTasks', { id: ref('agent') }) },
+  { weight: 1, arbitrary: query('CountRunningTasks', { agent_id: ref('agent') }) },
+  { weight: 1, arbitrary: query('ListQueuedClaimCandidatesByRuntime', { runtime_id: ref('agent_runtime') }) },
+  { weight: 1, arbitrary: query('RecoverOrphanedTasksForRuntime', { runtime_id: ref('agent_runtime') }) },
+  { weight: 1, arbitrary: query('FailStaleTasks', { dispatch_timeout_secs: literal(fc.constant(300)), running_timeout_secs: literal(fc.constant(9000)) }) },
+  { weight: 1, arbitrary: query('FailTasksForOfflineRuntimes', {}) },
+];
+
+/** Every workflow, user side and daemon side, with inputs that reach each of its branches. */
+/** The chat lifecycle gets the most weight: sessions, sends, claims, starts, completions, failures. */
+export const workflowCommands: readonly fc.WeightedArbitrary<CommandSpec>[] = [
+  { weight: 5, arbitrary: workflow('CreateChatSession', newSession, { title: fc.option(text, { nil: undefined }), invalid_body: rarely(true) }) },
+  { weight: 2, arbitrary: workflow('ListChatSessions', fc.record(caller), { status: fc.option(fc.constantFrom('all', 'active'), { nil: undefined }) }) },
+  { weight: 1, arbitrary: workflow('GetChatSession', sessionRoute) },
+  { weight: 1, arbitrary: workflow('ListChatMessages', sessionRoute) },
+  { weight: 1, arbitrary: workflow('MarkChatSessionRead', sessionRoute) },
+  { weight: 1, arbitrary: workflow('GetPendingChatTask', sessionRoute) },
+  { weight: 1, arbitrary: workflow('ListPendingChatTasks', fc.record(caller)) },
+  { weight: 6, arbitrary: workflow('SendChatMessage', sessionRoute, { content: fc.oneof({ weight: 8, arbitrary: plainText.filter((t) => t !== '') }, { weight: 2, arbitrary: text }, { weight: 1, arbitrary: fc.constant(undefined) }), invalid_body: rarely(true) }) },
+  { weight: 2, arbitrary: workflow('DeleteChatSession', sessionRoute) },
+  { weight: 1, arbitrary: workflow('CancelTaskByUser', taskRoute) },
+  { weight: 4, arbitrary: workflow('StartTask', daemonTaskRoute) },
+  { weight: 2, arbitrary: workflow('PinTaskSession', daemonTaskRoute, { session_id: optionalField, work_dir: optionalField }) },
+  { weight: 1, arbitrary: workflow('GetTaskStatus', daemonTaskRoute) },
+  { weight: 4, arbitrary: workflow('CompleteTask', daemonTaskRoute, { output: optionalField, session_id: optionalField, work_dir: optionalField, pr_url: fc.option(plainText, { nil: undefined }) }) },
+  { weight: 3, arbitrary: workflow('FailTask', daemonTaskRoute, { error: optionalField, failure_reason: fc.option(failureReason, { nil: undefined }), session_id: optionalField, work_dir: optionalField }) },
+  { weight: 1, arbitrary: workflow('RecoverOrphans', runtimeRoute) },
+  { weight: 5, arbitrary: workflow('ClaimTask', runtimeRoute) },
+  { weight: 1, arbitrary: workflow('SweepStaleTasks', fc.constant({})) },
+  { weight: 1, arbitrary: workflow('SweepOfflineRuntimes', fc.constant({})) },
+];
+
+/**
+ * One command: workflows are the bulk, direct query calls reach the arguments no handler would
+ * send, and the world around chat (bootstrap below) grows and changes now and then.
+ */
+export const commandSpec: fc.Arbitrary<CommandSpec> = fc.oneof(
+  { weight: 1, arbitrary: fc.oneof(...worldCommands.slice(0, 4)) },
+  // Legacy archived sessions meet several guards (send, listings, pending tasks): give them room.
+  { weight: 1, arbitrary: worldCommands[5]! },
+  { weight: 1, arbitrary: fc.oneof(...worldCommands.slice(4)) },
+  { weight: 10, arbitrary: fc.oneof(...workflowCommands) },
+  { weight: 4, arbitrary: fc.oneof(...queryCommands.slice(0, CHAT_QUERIES)) },
+  { weight: 2, arbitrary: fc.oneof(...queryCommands.slice(CHAT_QUERIES)) },
+);
+
+/**
+ * The world every run starts with, built by commands like any other (and compared like them):
+ * two workspaces, two users, three runtimes (one offline-able in the second workspace) and three
+ * agents. Generated commands then grow, change and delete it; a run starting from nothing would
+ * spend most of its commands failing on missing parents.
+ */
+export const bootstrap: readonly CommandSpec[] = [
+  { kind: 'query', name: 'FixtureCreateWorkspace', args: { name: { literal: 'acme' }, slug: { fresh: 'ws-', table: 'workspace' } } },
+  { kind: 'query', name: 'FixtureCreateWorkspace', args: { name: { literal: 'globex' }, slug: { fresh: 'ws-', table: 'workspace' } } },
+  { kind: 'query', name: 'FixtureCreateUser', args: { name: { literal: 'ada' }, email: { fresh: 'user-', table: 'user' } } },
+  { kind: 'query', name: 'FixtureCreateUser', args: { name: { literal: 'bob' }, email: { fresh: 'user-', table: 'user' } } },
+  { kind: 'query', name: 'FixtureCreateRuntime', args: { workspace_id: { ref: 'workspace', pick: 0 }, name: { literal: 'laptop' } } },
+  { kind: 'query', name: 'FixtureCreateRuntime', args: { workspace_id: { ref: 'workspace', pick: 0 }, name: { literal: 'cloud' } } },
+  { kind: 'query', name: 'FixtureCreateRuntime', args: { workspace_id: { ref: 'workspace', pick: 1 }, name: { literal: 'server' } } },
+  { kind: 'query', name: 'FixtureCreateAgent', args: { workspace_id: { ref: 'workspace', pick: 0 }, name: { fresh: 'agent-', table: 'agent' }, runtime_id: { ref: 'agent_runtime', pick: 0 } } },
+  { kind: 'query', name: 'FixtureCreateAgent', args: { workspace_id: { ref: 'workspace', pick: 0 }, name: { fresh: 'agent-', table: 'agent' }, runtime_id: { ref: 'agent_runtime', pick: 1 } } },
+  { kind: 'query', name: 'FixtureCreateAgent', args: { workspace_id: { ref: 'workspace', pick: 1 }, name: { fresh: 'agent-', table: 'agent' }, runtime_id: { ref: 'agent_runtime', pick: 2 } } },
+];

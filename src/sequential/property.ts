@@ -1,0 +1,126 @@
+import fc from 'fast-check';
+import type pg from 'pg';
+import type { PostgresDatabase } from '../sql/interpreter.js';
+import type { RealValues } from '../sql/real-values.js';
+import type { QuerySet } from '../sqlc/loader.js';
+import { runQuery } from '../postgres/run-query.js';
+import { bootstrap, commandSpec, type CommandSpec } from './generators.js';
+import { describeArgs } from './arguments.js';
+import { DivergenceError, World } from './world.js';
+
+export interface SequentialOptions {
+  readonly runs: number;
+  readonly seed?: number | undefined;
+  /** fast-check's path to one counterexample, to replay it (with the same seed). */
+  readonly path?: string | undefined;
+  /** fast-check's replayPath of a command list, printed with a counterexample. */
+  readonly replayPath?: string | undefined;
+  readonly maxCommands: number;
+  /** Compare whole tables after every command (default) or only at the end of each run. */
+  readonly compareStateEachCommand?: boolean;
+}
+
+export interface SequentialFinding {
+  readonly kind: 'divergence' | 'unexpected-error';
+  readonly summary: string;
+  /** The shrunk commands, one line each; the last one is where it diverged. */
+  readonly commands: readonly string[];
+  readonly divergence?: { readonly command: string; readonly where: string; readonly path: string; readonly model: unknown; readonly real: unknown; readonly why: string };
+  readonly replay: { readonly seed: number; readonly path: string; readonly replayPath?: string };
+}
+
+export interface SequentialReport {
+  readonly runs: number;
+  readonly commands: number;
+  readonly durationMs: number;
+  readonly seed: number;
+  /** How often each query ran and each command outcome happened, over all runs. */
+  readonly coverage: ReadonlyMap<string, number>;
+  readonly finding?: SequentialFinding;
+}
+
+/** A generated command, as fast-check's model-based testing wants it. */
+class ChatCommand implements fc.AsyncCommand<World, World> {
+  constructor(readonly spec: CommandSpec) {}
+
+  check(): boolean {
+    return true;
+  }
+
+  async run(_model: World, world: World): Promise<void> {
+    await world.run(this.spec);
+  }
+
+  toString(): string {
+    return `${this.spec.name}(${describeArgs(this.spec.args)})`;
+  }
+}
+
+/**
+ * The sequential property: random command sequences run on the model and on PostgreSQL side by
+ * side, each result and (by default) the whole state compared after every command. On a
+ * difference fast-check shrinks the sequence; the report holds the minimal one and how to replay it.
+ */
+export async function runSequential(
+  client: pg.ClientBase,
+  real: PostgresDatabase,
+  values: RealValues,
+  internal: QuerySet,
+  options: SequentialOptions,
+): Promise<SequentialReport> {
+  const started = performance.now();
+  let commandsRun = 0;
+  const coverage = new Map<string, number>();
+  // fast-check keeps the last failing candidate of its shrinking as the counterexample, so the
+  // last failing run's log is the minimal sequence.
+  let failingLog: readonly string[] = [];
+  const reset = internal.get('ResetState');
+  const property = fc.asyncProperty(
+    fc.commands([commandSpec.map((spec) => new ChatCommand(spec))], { maxCommands: options.maxCommands, size: 'max', ...(options.replayPath ? { replayPath: options.replayPath } : {}) }),
+    async (commands) => {
+      await runQuery(client, reset, []);
+      const world = new World(client, real, values, internal, options.compareStateEachCommand ?? true, coverage);
+      try {
+        for (const spec of bootstrap) await world.run(spec);
+        world.log.length = 0;
+        await fc.asyncModelRun(() => ({ model: world, real: world }), commands);
+        if (!(options.compareStateEachCommand ?? true)) await world.compareState('(end of run)');
+      } catch (error) {
+        failingLog = [...world.log];
+        throw error;
+      } finally {
+        commandsRun += world.log.length;
+      }
+    },
+  );
+  const seed = options.seed ?? Date.now() ^ (Math.random() * 0x100000000);
+  const details = await fc.check(property, {
+    numRuns: options.runs,
+    seed,
+    ...(options.path ? { path: options.path } : {}),
+    endOnFailure: false,
+  });
+  const report = { runs: details.numRuns, commands: commandsRun, durationMs: Math.round(performance.now() - started), seed: details.seed, coverage };
+  if (!details.failed) return report;
+  return { ...report, finding: describeFailure(details, failingLog) };
+}
+
+/** What fast-check found, as the finding the report and --json carry. */
+function describeFailure<Ts>(details: fc.RunDetails<Ts>, commands: readonly string[]): SequentialFinding {
+  // fast-check prints a command list's replayPath as a comment after its commands.
+  const replayPath = /\/\*replayPath=['"]?([^'"*]*)['"]?\*\//.exec(String((details.counterexample as unknown[] | null)?.[0] ?? ''))?.[1];
+  const replay = { seed: details.seed, path: details.counterexamplePath ?? '', ...(replayPath ? { replayPath } : {}) };
+  const error = details.errorInstance;
+  if (error instanceof DivergenceError) {
+    const { path, model, real, why } = error.difference;
+    return {
+      kind: 'divergence',
+      summary: error.message,
+      commands,
+      divergence: { command: error.command, where: error.where, path, model, real, why },
+      replay,
+    };
+  }
+  const summary = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return { kind: 'unexpected-error', summary, commands, replay };
+}

@@ -1,0 +1,142 @@
+import type pg from 'pg';
+import { catalogue } from '../../model/catalogue.js';
+import { SqlError } from '../../model/errors.js';
+import { ModelDatabase } from '../../model/interpreter.js';
+import { query, type Outcome, type Program, type QueryResult } from '../../model/program.js';
+import type { TableName } from '../../model/schema.js';
+import type { Row, Value } from '../../model/values.js';
+import { workflow, type WorkflowInputs, type WorkflowName } from '../../model/workflows/index.js';
+import { Comparer, type Difference, type OrderKey } from '../compare/compare.js';
+import { Correspondence } from '../compare/correspondence.js';
+import { compareTables } from '../compare/state.js';
+import type { PostgresDatabase } from '../sql/interpreter.js';
+import type { RealValues } from '../sql/real-values.js';
+import type { QuerySet } from '../sqlc/loader.js';
+import { describeArgs, modelArgs, realArgs } from './arguments.js';
+import type { CommandSpec } from './generators.js';
+import { lockstep } from './lockstep.js';
+
+/** The queries that read a whole table, in the order tables are compared (parents first). */
+const STATE_QUERIES: readonly (readonly [TableName, string])[] = [
+  ['workspace', 'StateWorkspaces'],
+  ['user', 'StateUsers'],
+  ['member', 'StateMembers'],
+  ['agent_runtime', 'StateRuntimes'],
+  ['agent', 'StateAgents'],
+  ['issue', 'StateIssues'],
+  ['chat_session', 'StateChatSessions'],
+  ['chat_message', 'StateChatMessages'],
+  ['agent_task_queue', 'StateTasks'],
+];
+
+/** A difference between the worlds, with where it showed. */
+export class DivergenceError extends Error {
+  constructor(
+    readonly command: string,
+    readonly where: string,
+    readonly difference: Difference,
+  ) {
+    super(`${command}: ${where}: ${difference.path}: ${difference.why}`);
+  }
+}
+
+/**
+ * One run of the sequential property: the model and a PostgreSQL database, both starting empty,
+ * and what has been learned about how their ids and times correspond.
+ */
+export class World {
+  readonly model = new ModelDatabase();
+  readonly correspondence = new Correspondence();
+  readonly comparer = new Comparer(this.correspondence);
+  /** Each command, one readable line, for the counterexample. */
+  readonly log: string[] = [];
+  /** How often each query ran and how each command ended (`Send → 201`, `GetAgent → row`). */
+  readonly coverage: Map<string, number>;
+
+  constructor(
+    readonly client: pg.ClientBase,
+    readonly real: PostgresDatabase,
+    readonly values: RealValues,
+    readonly stateQueries: QuerySet,
+    /** Compare whole tables after every command (true) or only at the end of the run. */
+    readonly compareStateEachCommand: boolean,
+    coverage: Map<string, number> = new Map(),
+  ) {
+    this.coverage = coverage;
+  }
+
+  #stateSql: string | undefined;
+
+  #count(key: string): void {
+    this.coverage.set(key, (this.coverage.get(key) ?? 0) + 1);
+  }
+
+  async run(spec: CommandSpec): Promise<void> {
+    const state = this.model.state;
+    const line = `${spec.name}(${describeArgs(spec.args)})`;
+    this.log.push(line);
+    const modelInput = modelArgs(spec.args, state, (table) => this.correspondence.knownIds(table));
+    const realInput = realArgs(spec.args, state, this.correspondence, this.values);
+    const [modelProgram, realProgram] =
+      spec.kind === 'query'
+        ? [queryProgram(spec.name, modelInput), queryProgram(spec.name, realInput as Record<string, Value>)]
+        : [workflow(spec.name as WorkflowName, modelInput as unknown as WorkflowInputs[WorkflowName]), workflow(spec.name as WorkflowName, realInput as unknown as WorkflowInputs[WorkflowName])];
+    const result = await lockstep<Outcome | QueryResult>(this.model, this.real, modelProgram, realProgram, this.comparer, orderOf, this.#modelKey);
+    if ('at' in result) throw new DivergenceError(line, `statement ${result.at} (${result.step ?? 'end'})`, result.difference);
+    for (const step of result.steps) this.#count(`query ${step}`);
+    this.#count(`${spec.kind} ${spec.name} → ${outcomeLabel(result.model)}`);
+    const outcome =
+      result.model instanceof SqlError || result.real instanceof SqlError
+        ? sameError(result.model, result.real)
+        : this.comparer.outcome(result.model, result.real, 'answer');
+    if (outcome) throw new DivergenceError(line, 'answer', outcome);
+    if (this.compareStateEachCommand) await this.compareState(line);
+  }
+
+  /** Compares every table with the model's, then every elapsed time whose timestamps are now known. */
+  async compareState(line: string): Promise<void> {
+    const state = this.model.state;
+    // All tables in one round trip: a multi-statement text runs as one simple query.
+    this.#stateSql ??= STATE_QUERIES.map(([, name]) => this.stateQueries.get(name).sql).join(';\n');
+    const results = (await this.client.query(this.#stateSql)) as unknown as { rows: Record<string, unknown>[] }[];
+    for (const [i, [table]] of STATE_QUERIES.entries()) {
+      const difference = compareTables(table, state.table(table).rows(), results[i]!.rows, this.comparer);
+      if (difference) throw new DivergenceError(line, 'state', difference);
+    }
+    const elapsed = this.comparer.settleElapsed();
+    if (elapsed) throw new DivergenceError(line, 'state', elapsed);
+  }
+
+  /** A sort key's value on a model row; a key read from another row (`from`) is looked up in the model. */
+  readonly #modelKey = (row: Readonly<Record<string, unknown>>, [column, , from]: OrderKey): unknown => {
+    if (from === undefined) return row[column];
+    if (from.id === undefined) return undefined;
+    return this.model.state.get(from.table, row[from.id] as Value)?.[column];
+  };
+}
+
+function outcomeLabel(result: unknown): string {
+  if (result instanceof SqlError) return `SQLSTATE ${result.code}`;
+  const value = result as { status?: number; body?: { error?: unknown }; kind?: string; row?: unknown; rows?: unknown[] };
+  if (typeof value.status === 'number') return value.status >= 400 && typeof value.body?.error === 'string' ? `${value.status} ${value.body.error}` : String(value.status);
+  if (value.kind === 'one') return value.row === null ? 'no row' : 'row';
+  if (value.kind === 'many') return value.rows?.length ? 'rows' : 'no rows';
+  return value.kind ?? 'done';
+}
+
+/** Both sides ended with the same database error (lockstep already compared the statement). */
+function sameError(model: unknown, real: unknown): Difference | undefined {
+  if (model instanceof SqlError && real instanceof SqlError && model.code === real.code) return undefined;
+  const describe = (side: unknown) => (side instanceof SqlError ? `SQLSTATE ${side.code}` : 'an answer');
+  return { path: 'answer', model: describe(model), real: describe(real), why: 'one side ended with an error' };
+}
+
+function* queryProgram(name: string, args: Readonly<Record<string, Value>>): Program<QueryResult> {
+  return yield* query(name, args);
+}
+
+function orderOf(name: string): readonly OrderKey[] | undefined {
+  return catalogue.get(name)?.ordering;
+}
+
+export type { Row };

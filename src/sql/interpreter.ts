@@ -1,0 +1,93 @@
+import type pg from 'pg';
+import { SqlError } from '../../model/errors.js';
+import type { Program, Step, StepResult } from '../../model/program.js';
+import { bindArguments, runQuery } from '../postgres/run-query.js';
+import type { RequiredQuery } from '../queries/required.js';
+import type { QuerySet } from '../sqlc/loader.js';
+import { RealInstant, RealValues } from './real-values.js';
+
+/**
+ * Runs workflow programs on PostgreSQL with the SQL under test — the twin of the model's
+ * interpreter. Each 'query' step runs the named statement (autocommit unless inside begin/commit);
+ * a server error is thrown into the program as a SqlError, as the model throws its own.
+ */
+export class PostgresDatabase {
+  readonly #client: pg.ClientBase;
+  readonly #queries: QuerySet;
+  readonly #contracts: ReadonlyMap<string, RequiredQuery>;
+  #inTransaction = false;
+
+  constructor(client: pg.ClientBase, queries: QuerySet, contracts: ReadonlyMap<string, RequiredQuery>) {
+    this.#client = client;
+    this.#queries = queries;
+    this.#contracts = contracts;
+  }
+
+  async run<R>(program: Program<R>): Promise<R> {
+    let next = program.next();
+    while (!next.done) {
+      let answer: StepResult;
+      try {
+        answer = await this.perform(next.value);
+      } catch (error) {
+        if (!(error instanceof SqlError)) throw error;
+        next = program.throw(error);
+        continue;
+      }
+      next = program.next(answer);
+    }
+    await this.assertNoOpenTransaction();
+    return next.value;
+  }
+
+  /** A workflow must end its transactions; one left open is rolled back and reported as a bug. */
+  async assertNoOpenTransaction(): Promise<void> {
+    if (!this.#inTransaction) return;
+    await this.#client.query('ROLLBACK');
+    this.#inTransaction = false;
+    throw new Error('a workflow ended inside a transaction; it was rolled back');
+  }
+
+  /** Runs one step; a server error comes back as a thrown SqlError. */
+  async perform(step: Step): Promise<StepResult> {
+    switch (step.op) {
+      case 'query': {
+        const query = this.#queries.get(step.name);
+        const contract = this.#contracts.get(step.name) ?? { name: query.name, kind: query.kind, params: query.params.map((param) => param.name) };
+        const values = bindArguments(contract, step.args).map(RealValues.toParameter);
+        try {
+          // Real rows carry RealId/RealInstant where model rows carry ids and Instants: workflows
+          // treat both as opaque (=== and elapsedMs only), so one stands in for the other.
+          return (await runQuery(this.#client, query, values)) as StepResult;
+        } catch (error) {
+          throw asSqlError(error);
+        }
+      }
+      case 'begin':
+      case 'commit':
+      case 'rollback':
+        try {
+          await this.#client.query(step.op.toUpperCase());
+        } catch (error) {
+          throw asSqlError(error);
+        }
+        this.#inTransaction = step.op === 'begin';
+        return { kind: 'done' };
+      case 'elapsedMs':
+        return { kind: 'value', value: elapsedMs(step.from, step.to) };
+    }
+  }
+}
+
+/** E(t) as the Go handler computes it: whole milliseconds, truncated, never negative. */
+function elapsedMs(from: unknown, to: unknown): number | null {
+  if (!(from instanceof RealInstant) || !(to instanceof RealInstant)) return null;
+  return Math.max(0, Math.trunc((to.micros - from.micros) / 1000));
+}
+
+/** node-postgres errors carry the SQLSTATE in `code`; anything without one is not a server error. */
+function asSqlError(error: unknown): unknown {
+  const failure = error as { code?: unknown; message?: unknown; constraint?: unknown };
+  if (typeof failure.code !== 'string' || !/^[0-9A-Z]{5}$/.test(failure.code)) return error;
+  return new SqlError(failure.code, String(failure.message), typeof failure.constraint === 'string' ? failure.constraint : undefined);
+}
