@@ -4,7 +4,8 @@ import path from 'node:path';
 import { runCheck } from './commands/check.js';
 import { SetupError } from './errors.js';
 import { EXIT_CONFORMS, EXIT_SETUP } from './exit-codes.js';
-import { collect, positiveInteger, resolveOptions, seedInteger, type RawOptions } from './options.js';
+import { collect, positiveInteger, replayPathOption, resolveOptions, seedInteger, type RawOptions } from './options.js';
+import { DEFAULT_MAX_COMMANDS, DEFAULT_RUNS, runSequentialCommand } from './commands/sequential.js';
 import { packageRoot } from './paths.js';
 
 
@@ -15,8 +16,10 @@ function withCommonOptions(command: Command): Command {
     .addOption(new Option('--database-url <url>', 'PostgreSQL server to use (default: $DATABASE_URL, else Docker, else an embedded PostgreSQL 17)'))
     .addOption(new Option('--queries <file>', 'sqlc-annotated SQL under test; repeat for several files; replaces the bundled chat.sql and tasks.sql').argParser(collect))
     .addOption(new Option('--migrations <dir>', 'directory of *.up.sql files that build the schema (default: the bundled migrations)'))
-    .addOption(new Option('--runs <n>', 'number of property runs').argParser(positiveInteger))
+    .addOption(new Option('--runs <n>', `number of property runs (default ${DEFAULT_RUNS})`).argParser(positiveInteger))
     .addOption(new Option('--seed <n>', 'seed for the random generator, to replay a run').argParser(seedInteger))
+    .addOption(new Option('--path <path>', 'with --seed: replay the counterexample at this fast-check path').argParser(replayPathOption))
+    .addOption(new Option('--max-commands <n>', `most commands in one sequential run (default ${DEFAULT_MAX_COMMANDS})`).argParser(positiveInteger))
     .addOption(new Option('--json <file>', 'also write the report as JSON to this file'));
 }
 
@@ -32,8 +35,9 @@ export function buildProgram(result: { exitCode: number }): Command {
     .version(version, '--version', 'print the version')
     .helpOption('--help', 'show this help')
     .addHelpText('after', `
-Every command takes --database-url, --queries (repeatable), --migrations, --runs, --seed and
---json; "chatcheck check --help" describes them. Without a command, chatcheck runs check.
+Every command takes --database-url, --queries (repeatable), --migrations, --runs, --seed, --path,
+--max-commands and --json; "chatcheck check --help" describes them. Without a command, chatcheck
+runs check.
 
 Exit codes:
   0  the queries conform (no finding)
@@ -53,8 +57,11 @@ is reachable, else an embedded PostgreSQL 17. chatcheck only writes to databases
     .description('the whole conformance run (default command)')
     .action(action((raw) => runCheck(resolveOptions(raw))));
 
+  withCommonOptions(program.command('sequential'))
+    .description('random command sequences on the model and on PostgreSQL, compared after every command')
+    .action(action((raw) => runSequentialCommand(resolveOptions(raw))));
+
   for (const [name, description] of [
-    ['sequential', 'random command sequences, model vs PostgreSQL (not yet available)'],
     ['race', 'concurrent workflows interleaved statement by statement (not yet available)'],
     ['mutate', 'mutation score of the conformance suite (not yet available)'],
   ] as const) {

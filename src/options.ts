@@ -9,6 +9,8 @@ export interface RawOptions {
   migrations?: string;
   runs?: number;
   seed?: number;
+  path?: string;
+  maxCommands?: number;
   json?: string;
 }
 
@@ -19,6 +21,9 @@ export interface RunOptions {
   readonly migrationsDir: string;
   readonly runs: number | undefined;
   readonly seed: number | undefined;
+  /** fast-check's path to a counterexample: with the same seed, replays exactly that case. */
+  readonly path: string | undefined;
+  readonly maxCommands: number | undefined;
   readonly jsonFile: string | undefined;
 }
 
@@ -29,6 +34,8 @@ export function resolveOptions(raw: RawOptions): RunOptions {
     migrationsDir: raw.migrations === undefined ? bundledMigrationsDir : path.resolve(raw.migrations),
     runs: raw.runs,
     seed: raw.seed,
+    path: raw.path,
+    maxCommands: raw.maxCommands,
     jsonFile: raw.json === undefined ? undefined : path.resolve(raw.json),
   };
 }
@@ -52,4 +59,22 @@ export function seedInteger(text: string): number {
 
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/**
+ * A counterexample's path as chatcheck prints it: fast-check's path (colon-separated numbers), then,
+ * after '@', the replayPath of its command list — fast-check needs both to replay the shrinking of
+ * a command sequence exactly.
+ */
+export function replayPathOption(text: string): string {
+  if (!/^\d+(:\d+)*(@[A-Za-z0-9+/=:]+)?$/.test(text)) {
+    throw new InvalidArgumentError(`expected the path chatcheck printed, like 28:4:7@iK+:9, got "${text}"`);
+  }
+  return text;
+}
+
+export function splitReplayPath(text: string | undefined): { path?: string; replayPath?: string } {
+  if (text === undefined) return {};
+  const at = text.indexOf('@');
+  return at < 0 ? { path: text } : { path: text.slice(0, at), replayPath: text.slice(at + 1) };
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { EXIT_CONFORMS } from '../exit-codes.js';
+import { EXIT_CONFORMS, EXIT_FINDING } from '../exit-codes.js';
 import type { RunOptions } from '../options.js';
-import { packageRoot } from '../paths.js';
+import { internalQueryFiles } from '../paths.js';
 import { runPlumbing } from '../plumbing.js';
 import { connect } from '../postgres/databases.js';
 import { readMigrations } from '../postgres/migrate.js';
@@ -10,19 +10,20 @@ import { openTestbed } from '../postgres/testbed.js';
 import { requiredQueries } from '../queries/required.js';
 import { writeJsonReport } from '../report.js';
 import { loadQueryFiles } from '../sqlc/loader.js';
+import { describeSequential, findingJson, sequentialOn, sequentialStats } from './sequential.js';
 import { withLifecycle } from './session.js';
 
-const FIXTURE_QUERIES = path.join(packageRoot, 'src', 'queries', 'fixture.sql');
-
 /**
- * `chatcheck check`: the whole conformance run. For now it proves the plumbing — server, schema,
- * every query under test once on a fixture; the model-based runs plug in here as they arrive.
+ * `chatcheck check`: the whole conformance run — the plumbing (server, schema, every query under
+ * test once on a fixture), then the sequential property; the race explorer plugs in here next.
  */
 export async function runCheck(options: RunOptions, print: (line: string) => void = console.log): Promise<number> {
   const started = performance.now();
   // Everything that can be wrong with the input is reported before a server is started.
   const queries = await loadQueryFiles(options.queryFiles, requiredQueries);
-  const fixture = await loadQueryFiles([FIXTURE_QUERIES]);
+  const fixture = await loadQueryFiles(internalQueryFiles);
+  // One set for the property, so a user's file may not reuse chatcheck's own query names.
+  const everything = await loadQueryFiles([...options.queryFiles, ...internalQueryFiles], requiredQueries);
   const migrations = await readMigrations(options.migrationsDir);
   print(`queries: ${queries.all.length} from ${options.queryFiles.map(relative).join(', ')}`);
 
@@ -39,12 +40,15 @@ export async function runCheck(options: RunOptions, print: (line: string) => voi
     print(`plumbing: ran ${new Set(underTest.map((step) => step.query)).size} queries (${underTest.length} calls) on PostgreSQL ${serverVersion}; the server accepted every one`);
     if (plumbing.notRun.length > 0) print(`plumbing: no fixture call for ${plumbing.notRun.join(', ')} (loaded, not run)`);
 
+    const sequential = await sequentialOn(testbed, lifecycle, everything, options);
+    for (const line of describeSequential(sequential, options)) print(line);
+
     const durationMs = Math.round(performance.now() - started);
     if (options.jsonFile !== undefined) {
       await writeJsonReport(options.jsonFile, {
         version: 1,
-        ok: true,
-        findings: [],
+        ok: sequential.finding === undefined,
+        findings: sequential.finding ? [findingJson(sequential.finding)] : [],
         knownFindings: [],
         stats: {
           command: 'check',
@@ -52,12 +56,13 @@ export async function runCheck(options: RunOptions, print: (line: string) => voi
           queries: queries.all.length,
           queryCalls: underTest.length,
           migrations: migrations.length,
+          sequential: sequentialStats(sequential),
           durationMs,
         },
       });
     }
-    // Say what was checked: a plumbing run is not yet a conformance verdict against the model.
-    print(`ok: plumbing passed; no model comparison in this version yet (${(durationMs / 1000).toFixed(1)} s)`);
+    if (sequential.finding) return EXIT_FINDING;
+    print(`ok: no findings (${(durationMs / 1000).toFixed(1)} s)`);
     return EXIT_CONFORMS;
   });
 }

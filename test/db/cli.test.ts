@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/postgres/databases.js';
-import { bundledMigrationsDir } from '../../src/paths.js';
+import { bundledMigrationsDir, packageRoot } from '../../src/paths.js';
 import { runCli, waitFor, type CliResult } from '../support/cli.js';
 import { projectServer } from '../support/database.js';
 
@@ -46,13 +46,35 @@ function expectSetupError(result: CliResult, cause: RegExp): void {
 describe('chatcheck check against the project server', () => {
   it('conforms, reports what it did, writes the JSON report and drops every database it created', async () => {
     const json = path.join(scratch, 'report.json');
-    const result = await runCli(['check', '--json', json], { databaseUrl: url });
+    const result = await runCli(['check', '--runs', '3', '--json', json], { databaseUrl: url });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^postgres: using .* \(from DATABASE_URL\)$/m);
     expect(result.stdout).toMatch(/^plumbing: ran 36 queries/m);
     expect(await databasesOfRun(result)).toEqual([]);
     const report = JSON.parse(await readFile(json, 'utf8')) as Record<string, unknown>;
-    expect(report).toMatchObject({ version: 1, ok: true, findings: [], knownFindings: [], stats: { command: 'check', queries: 36 } });
+    expect(report).toMatchObject({ version: 1, ok: true, findings: [], knownFindings: [], stats: { command: 'check', queries: 36, sequential: { runs: 3 } } });
+  });
+
+  it('sequential: a planted bug in a --queries file is a finding (exit 1) that replays with --seed and --path', async () => {
+    const mutant = path.join(scratch, 'chat-desc.sql');
+    const chat = await readFile(path.join(packageRoot, 'src', 'queries', 'chat.sql'), 'utf8');
+    await writeFile(mutant, chat.replace('WHERE chat_session_id = $1\nORDER BY created_at ASC;', 'WHERE chat_session_id = $1\nORDER BY created_at DESC;'));
+    const queries = ['--queries', mutant, '--queries', path.join(packageRoot, 'src', 'queries', 'tasks.sql')];
+    const json = path.join(scratch, 'finding.json');
+    const found = await runCli(['sequential', ...queries, '--seed', '7', '--runs', '200', '--json', json], { databaseUrl: url });
+    expect(found.code, found.stderr).toBe(1);
+    expect(found.stdout).toMatch(/rows out of order for ORDER BY created_at ASC/);
+    const report = JSON.parse(await readFile(json, 'utf8')) as { ok: boolean; findings: { kind: string; mode: string; commands: string[]; seed: number; path: string; replayPath: string }[] };
+    expect(report.ok).toBe(false);
+    const [finding] = report.findings;
+    expect(finding).toMatchObject({ kind: 'divergence', mode: 'sequential', seed: 7 });
+    expect(finding!.commands.length).toBeLessThanOrEqual(6);
+
+    const printed = /--path (\S+)/.exec(found.stdout)?.[1];
+    expect(printed).toBe(`${finding!.path}@${finding!.replayPath}`);
+    const replayed = await runCli(['sequential', ...queries, '--seed', String(finding!.seed), '--path', printed!], { databaseUrl: url });
+    expect(replayed.code, replayed.stderr).toBe(1);
+    expect(replayed.stdout).toContain(finding!.commands.at(-1)!);
   });
 
   it('leaves a database it did not create untouched', async () => {
@@ -64,7 +86,7 @@ describe('chatcheck check against the project server', () => {
       await before.query(`CREATE TABLE bird (name text); INSERT INTO bird VALUES ('tweety')`);
       await before.end();
 
-      const result = await runCli(['--database-url', target.connectionString], {});
+      const result = await runCli(['--runs', '3', '--database-url', target.connectionString], {});
       expect(result.code, result.stderr).toBe(0);
 
       const after = await connect(target);
@@ -159,7 +181,7 @@ describe('setup errors: exit 2, one line with the cause and the fix', () => {
 describe.runIf(server.kind === 'embedded')('with no DATABASE_URL and no Docker', () => {
   it('prints the fallback line, uses an embedded PostgreSQL 17 and leaves no server or directory behind', async () => {
     const tmp = await tmpDirForEmbeddedServer();
-    const result = await runCli([], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock', TMPDIR: tmp } });
+    const result = await runCli(['--runs', '3'], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock', TMPDIR: tmp } });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^postgres: no DATABASE_URL and no Docker runtime \(.+\); started embedded PostgreSQL 17 at 127\.0\.0\.1:\d+$/m);
     expect(result.stdout).toMatch(/on PostgreSQL 17\./);

@@ -1,0 +1,89 @@
+import { EXIT_CONFORMS, EXIT_FINDING } from '../exit-codes.js';
+import { splitReplayPath, type RunOptions } from '../options.js';
+import { internalQueryFiles } from '../paths.js';
+import type { Lifecycle } from '../lifecycle.js';
+import { readMigrations } from '../postgres/migrate.js';
+import { provisionServer } from '../postgres/server.js';
+import { openTestbed, type Testbed } from '../postgres/testbed.js';
+import { requiredQueries } from '../queries/required.js';
+import { writeJsonReport, plain } from '../report.js';
+import { openRealConnection } from '../sequential/connection.js';
+import { runSequential, type SequentialFinding, type SequentialReport } from '../sequential/property.js';
+import { loadQueryFiles, type QuerySet } from '../sqlc/loader.js';
+import { withLifecycle } from './session.js';
+
+export const DEFAULT_RUNS = 200;
+export const DEFAULT_MAX_COMMANDS = 50;
+
+/** Runs the sequential property on a fresh copy of the migrated schema. */
+export async function sequentialOn(testbed: Testbed, lifecycle: Lifecycle, queries: QuerySet, options: RunOptions): Promise<SequentialReport> {
+  const connection = await openRealConnection(await testbed.copy('sequential'), queries);
+  lifecycle.hold('sequential connection', () => connection.client.end());
+  return runSequential(connection.client, connection.database, connection.values, queries, {
+    runs: options.runs ?? DEFAULT_RUNS,
+    seed: options.seed,
+    ...splitReplayPath(options.path),
+    maxCommands: options.maxCommands ?? DEFAULT_MAX_COMMANDS,
+  });
+}
+
+/** `chatcheck sequential`: random command sequences, model vs PostgreSQL, shrunk and replayable. */
+export async function runSequentialCommand(options: RunOptions, print: (line: string) => void = console.log): Promise<number> {
+  const queries = await loadQueryFiles([...options.queryFiles, ...internalQueryFiles], requiredQueries);
+  const migrations = await readMigrations(options.migrationsDir);
+  return withLifecycle(async (lifecycle) => {
+    const server = await provisionServer(lifecycle, options.databaseUrl);
+    print(server.description);
+    const testbed = await openTestbed(lifecycle, { server, migrationsDir: options.migrationsDir, migrations, report: print });
+    const report = await sequentialOn(testbed, lifecycle, queries, options);
+    for (const line of describeSequential(report, options)) print(line);
+    if (options.jsonFile !== undefined) {
+      await writeJsonReport(options.jsonFile, {
+        version: 1,
+        ok: report.finding === undefined,
+        findings: report.finding ? [findingJson(report.finding)] : [],
+        knownFindings: [],
+        stats: sequentialStats(report),
+      });
+    }
+    return report.finding ? EXIT_FINDING : EXIT_CONFORMS;
+  });
+}
+
+export function sequentialStats(report: SequentialReport): Record<string, unknown> {
+  return {
+    runs: report.runs,
+    commands: report.commands,
+    commandsPerSecond: report.durationMs > 0 ? Math.round((report.commands / report.durationMs) * 1000) : null,
+    durationMs: report.durationMs,
+    seed: report.seed,
+    coverage: Object.fromEntries([...report.coverage].sort(([a], [b]) => a.localeCompare(b))),
+  };
+}
+
+export function findingJson(finding: SequentialFinding): Record<string, unknown> {
+  const { replay, ...rest } = finding;
+  return plain({ mode: 'sequential', ...rest, seed: replay.seed, path: replay.path, replayPath: replay.replayPath ?? null }) as Record<string, unknown>;
+}
+
+/** The human report: a summary line, or the shrunk counterexample with how to replay it. */
+export function describeSequential(report: SequentialReport, options: RunOptions): string[] {
+  const perSecond = report.durationMs > 0 ? Math.round((report.commands / report.durationMs) * 1000) : 0;
+  const summary = `sequential: ${report.runs} runs, ${report.commands} commands (${perSecond}/s), seed ${report.seed}`;
+  const finding = report.finding;
+  if (!finding) return [`${summary}: no divergence`];
+  const lines = [`${summary}: ${finding.kind} after ${finding.commands.length} command(s), shrunk:`];
+  finding.commands.forEach((command, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${command}`));
+  if (finding.divergence) {
+    const { where, path, model, real, why } = finding.divergence;
+    lines.push(`  diverged at ${where}, ${path}: ${why}`);
+    lines.push(`    model:      ${JSON.stringify(plain(model))}`);
+    lines.push(`    PostgreSQL: ${JSON.stringify(plain(real))}`);
+  } else {
+    lines.push(`  ${finding.summary.split('\n').join('\n  ')}`);
+  }
+  const queries = options.queryFiles.map((file) => ` --queries ${file}`).join('');
+  const path = finding.replay.replayPath ? `${finding.replay.path}@${finding.replay.replayPath}` : finding.replay.path;
+  lines.push(`replay: npx chatcheck sequential --seed ${finding.replay.seed} --path ${path}${queries}`);
+  return lines;
+}
