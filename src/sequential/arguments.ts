@@ -97,3 +97,17 @@ function describeArg(arg: Arg): string {
   if ('columnOf' in arg) return `${describeArg(arg.columnOf)}.${arg.column}`;
   return `${arg.ref}[${arg.pick}]`;
 }
+
+/**
+ * One readable line per argument set, as resolved for the model: rows by their model id
+ * (`chat_session:1` is the first session the run created), everything else as JSON.
+ */
+export function describeResolved(args: Args, resolved: Readonly<Record<string, Value>>): string {
+  return Object.entries(args)
+    .map(([name, arg]) => {
+      const value = resolved[name] ?? null;
+      const isRow = 'ref' in arg || 'unknown' in arg || 'columnOf' in arg;
+      return `${name}=${isRow && typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))}`;
+    })
+    .join(', ');
+}

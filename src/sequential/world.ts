@@ -12,7 +12,7 @@ import { compareTables } from '../compare/state.js';
 import type { PostgresDatabase } from '../sql/interpreter.js';
 import type { RealValues } from '../sql/real-values.js';
 import type { QuerySet } from '../sqlc/loader.js';
-import { describeArgs, modelArgs, realArgs } from './arguments.js';
+import { describeResolved, modelArgs, realArgs } from './arguments.js';
 import type { CommandSpec } from './generators.js';
 import { lockstep } from './lockstep.js';
 
@@ -73,9 +73,9 @@ export class World {
 
   async run(spec: CommandSpec): Promise<void> {
     const state = this.model.state;
-    const line = `${spec.name}(${describeArgs(spec.args)})`;
-    this.log.push(line);
     const modelInput = modelArgs(spec.args, state, (table) => this.correspondence.knownIds(table));
+    const line = `${spec.name}(${describeResolved(spec.args, modelInput)})`;
+    this.log.push(line);
     const realInput = realArgs(spec.args, state, this.correspondence, this.values);
     const [modelProgram, realProgram] =
       spec.kind === 'query'
