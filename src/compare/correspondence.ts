@@ -14,16 +14,40 @@ import { RealId, RealInstant } from '../sql/real-values.js';
  * Learning is tentative inside `attempt`, so a failed trial pairing leaves nothing behind.
  */
 export class Correspondence {
-  #realByModel = new Map<ModelId, RealId>();
-  #modelByReal = new Map<RealId, ModelId>();
-  #microsByTick = new Map<number, number>();
+  readonly #realByModel = new Map<ModelId, RealId>();
+  readonly #modelByReal = new Map<RealId, ModelId>();
+  readonly #microsByTick = new Map<number, number>();
+  /** What was learned during the current attempt, to forget it if the attempt fails. */
+  #journal: (() => void)[] | undefined;
 
   /** Runs `trial`; keeps what it learned only if it returns true. */
   attempt(trial: () => boolean): boolean {
-    const saved = [new Map(this.#realByModel), new Map(this.#modelByReal), new Map(this.#microsByTick)] as const;
-    if (trial()) return true;
-    [this.#realByModel, this.#modelByReal, this.#microsByTick] = saved;
-    return false;
+    const outer = this.#journal;
+    const journal: (() => void)[] = [];
+    this.#journal = journal;
+    let kept = false;
+    try {
+      kept = trial();
+      return kept;
+    } finally {
+      this.#journal = outer;
+      if (!kept) for (const undo of journal.reverse()) undo();
+      else outer?.push(...journal);
+    }
+  }
+
+  #learnId(model: ModelId, real: RealId): void {
+    this.#realByModel.set(model, real);
+    this.#modelByReal.set(real, model);
+    this.#journal?.push(() => {
+      this.#realByModel.delete(model);
+      this.#modelByReal.delete(real);
+    });
+  }
+
+  #learnTime(tick: number, micros: number): void {
+    this.#microsByTick.set(tick, micros);
+    this.#journal?.push(() => this.#microsByTick.delete(tick));
   }
 
   /** Pairs ids (learning the pair when both are new); returns why not when they cannot be the same row. */
@@ -33,8 +57,7 @@ export class Correspondence {
     if (known === real) return undefined;
     if (known !== undefined) return `${model} is ${known.uuid}, not ${real.uuid}`;
     if (knownModel !== undefined) return `${real.uuid} is ${knownModel}, not ${model}`;
-    this.#realByModel.set(model, real);
-    this.#modelByReal.set(real, model);
+    this.#learnId(model, real);
     return undefined;
   }
 
@@ -70,7 +93,7 @@ export class Correspondence {
       if (tick < model.tick && micros > real.micros) return `${model} (${real.text}) is earlier than the earlier t${tick} (${formatMicros(micros)})`;
       if (tick > model.tick && micros < real.micros) return `${model} (${real.text}) is later than the later t${tick} (${formatMicros(micros)})`;
     }
-    this.#microsByTick.set(model.tick, real.micros);
+    this.#learnTime(model.tick, real.micros);
     return undefined;
   }
 

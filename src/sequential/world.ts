@@ -71,7 +71,7 @@ export class World {
     this.coverage.set(key, (this.coverage.get(key) ?? 0) + 1);
   }
 
-  async run(spec: CommandSpec): Promise<void> {
+  async run(spec: CommandSpec, { compareState = this.compareStateEachCommand } = {}): Promise<void> {
     const state = this.model.state;
     const modelInput = modelArgs(spec.args, state, (table) => this.correspondence.knownIds(table));
     const line = `${spec.name}(${describeResolved(spec.args, modelInput)})`;
@@ -90,7 +90,7 @@ export class World {
         ? sameError(result.model, result.real)
         : this.comparer.outcome(result.model, result.real, 'answer');
     if (outcome) throw new DivergenceError(line, 'answer', outcome);
-    if (this.compareStateEachCommand) await this.compareState(line);
+    if (compareState) await this.compareState(line);
   }
 
   /** Compares every table with the model's, then every elapsed time whose timestamps are now known. */
