@@ -4,7 +4,7 @@
  */
 import { elapsedMs, type Outcome, type Program } from '../program.js';
 import type { Row, Value } from '../values.js';
-import { col, fail, goExec, goOne, nullIfEmpty, ok, refreshAgentStatus, respond, runInTx, wrap, type Go } from './common.js';
+import { col, fail, goExec, goOne, nullIfEmpty, ok, pass, refreshAgentStatus, respond, runInTx, stop, wrap, type Go, type Guarded } from './common.js';
 import { daemonTaskAccess, type DaemonTaskInput } from './daemon.js';
 import { redact, unescape } from './text.js';
 
@@ -50,6 +50,33 @@ export function* writeAssistantMessage(task: Row, content: string, failureReason
   if (message.ok) yield* goExec('SetUnreadSinceIfNull', { id: chatSessionId });
 }
 
+/**
+ * The transaction complete and fail share: the compare-and-set `query` finishes the task, and for a
+ * chat task the session's resume pointer moves with it. A task no longer in a state the query
+ * accepts is an idempotent 200 with the row as it is now; any other error is 400 "<verb> task: …".
+ */
+export function* finishTask(
+  verb: 'complete' | 'fail',
+  query: 'CompleteAgentTask' | 'FailAgentTask',
+  args: Readonly<Record<string, Value>>,
+  sessionId: string | null,
+  workDir: string | null,
+): Program<Guarded<Row>> {
+  const finished = yield* runInTx(function* (): Program<Go<Row>> {
+    const t = yield* goOne(query, args);
+    if (!t.ok) return t;
+    if (col(t.value, 'chat_session_id') !== null) {
+      const pointer = yield* updateResumePointer(t.value, sessionId, workDir);
+      if (!pointer.ok) return pointer;
+    }
+    return t;
+  });
+  if (finished.ok) return pass(finished.value);
+  const existing = yield* goOne('GetAgentTask', { id: args['id'] ?? null });
+  if (existing.ok && finished.error.noRows) return stop(respond(200, existing.value));
+  return stop(fail(400, `${verb} task: ${finished.error.message}`));
+}
+
 export function* completeTask(input: CompleteTaskInput): Program<Outcome> {
   const access = yield* daemonTaskAccess(input);
   if (!access.ok) return access.outcome;
@@ -66,24 +93,9 @@ export function* completeTask(input: CompleteTaskInput): Program<Outcome> {
   const sessionId = nullIfEmpty(input.session_id);
   const workDir = nullIfEmpty(input.work_dir);
 
-  const completed = yield* runInTx(function* (): Program<Go<Row>> {
-    const t = yield* goOne('CompleteAgentTask', { id: taskId, result, session_id: sessionId, work_dir: workDir });
-    if (!t.ok) return t;
-    if (col(t.value, 'chat_session_id') !== null) {
-      const pointer = yield* updateResumePointer(t.value, sessionId, workDir);
-      if (!pointer.ok) return pointer;
-    }
-    return t;
-  });
-
-  if (!completed.ok) {
-    // Not running any more (already completed, failed or cancelled): an idempotent success.
-    const existing = yield* goOne('GetAgentTask', { id: taskId });
-    if (existing.ok && completed.error.noRows) return respond(200, existing.value);
-    return fail(400, `complete task: ${completed.error.message}`);
-  }
-
-  const t = completed.value;
+  const finished = yield* finishTask('complete', 'CompleteAgentTask', { id: taskId, result, session_id: sessionId, work_dir: workDir }, sessionId, workDir);
+  if (!finished.ok) return finished.outcome;
+  const t = finished.value;
   if (col(t, 'chat_session_id') !== null && output !== '') {
     yield* writeAssistantMessage(t, redact(unescape(output)), null);
   }

@@ -14,11 +14,10 @@ import {
   nullIfEmpty,
   refreshAgentStatus,
   respond,
-  runInTx,
   text,
   type Go,
 } from './common.js';
-import { updateResumePointer, writeAssistantMessage } from './complete.js';
+import { finishTask, writeAssistantMessage } from './complete.js';
 import { daemonTaskAccess, type DaemonTaskInput } from './daemon.js';
 import { runtimeAccess, type DaemonRuntimeInput } from './runtime.js';
 import { redact } from './text.js';
@@ -81,29 +80,9 @@ export function* failTask(input: FailTaskInput): Program<Outcome> {
   const sessionId = nullIfEmpty(input.session_id);
   const workDir = nullIfEmpty(input.work_dir);
 
-  const failed = yield* runInTx(function* (): Program<Go<Row>> {
-    const t = yield* goOne('FailAgentTask', {
-      id: taskId,
-      error: errorText,
-      failure_reason: failureReason,
-      session_id: sessionId,
-      work_dir: workDir,
-    });
-    if (!t.ok) return t;
-    if (col(t.value, 'chat_session_id') !== null) {
-      const pointer = yield* updateResumePointer(t.value, sessionId, workDir);
-      if (!pointer.ok) return pointer;
-    }
-    return t;
-  });
-
-  if (!failed.ok) {
-    // Not dispatched/running any more: an idempotent success.
-    const existing = yield* goOne('GetAgentTask', { id: taskId });
-    if (existing.ok && failed.error.noRows) return respond(200, existing.value);
-    return fail(400, `fail task: ${failed.error.message}`);
-  }
-
+  const args = { id: taskId, error: errorText, failure_reason: failureReason, session_id: sessionId, work_dir: workDir };
+  const failed = yield* finishTask('fail', 'FailAgentTask', args, sessionId, workDir);
+  if (!failed.ok) return failed.outcome;
   const t = failed.value;
   const child = yield* maybeRetryFailedTask(t);
   if (col(t, 'chat_session_id') !== null && child === null) {
