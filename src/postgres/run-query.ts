@@ -10,9 +10,13 @@ export type QueryResult =
   | { readonly kind: 'many'; readonly rows: readonly Row[] }
   | { readonly kind: 'exec' };
 
-/** Runs a loaded query with its arguments in position order ($1 first). */
+/**
+ * Runs a loaded query with its arguments in position order ($1 first), as a named prepared
+ * statement: a connection parses and plans each text once, as sqlc's pgx code does with its
+ * statement cache. The name comes from the text, so two files may share a query name.
+ */
 export async function runQuery(client: pg.ClientBase, query: NamedQuery, values: readonly unknown[]): Promise<QueryResult> {
-  const { rows } = await client.query<Row>({ text: query.sql, values: [...values] });
+  const { rows } = await client.query<Row>({ name: statementName(query.sql), text: query.sql, values: [...values] });
   switch (query.kind) {
     case 'one':
       return { kind: 'one', row: rows[0] ?? null };
@@ -35,4 +39,18 @@ export function bindArguments(contract: RequiredQuery, args: Readonly<Record<str
     throw new Error(`${contract.name}: arguments do not match its parameters (missing: ${missing.join(', ') || '-'}; unexpected: ${unexpected.join(', ') || '-'})`);
   }
   return contract.params.map((name) => args[name]);
+}
+
+const names = new Map<string, string>();
+
+/** A short stable name for a statement text (FNV-1a), cached. */
+function statementName(sql: string): string {
+  let name = names.get(sql);
+  if (name === undefined) {
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < sql.length; i++) hash = Math.imul(hash ^ sql.charCodeAt(i), 0x01000193) >>> 0;
+    name = `chatcheck_${hash.toString(16)}_${sql.length}`;
+    names.set(sql, name);
+  }
+  return name;
 }

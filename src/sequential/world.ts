@@ -4,11 +4,13 @@ import { SqlError } from '../../model/errors.js';
 import { ModelDatabase } from '../../model/interpreter.js';
 import { query, type Outcome, type Program, type QueryResult } from '../../model/program.js';
 import type { TableName } from '../../model/schema.js';
+import type { Table } from '../../model/state.js';
 import type { Row, Value } from '../../model/values.js';
 import { workflow, type WorkflowInputs, type WorkflowName } from '../../model/workflows/index.js';
 import { Comparer, type Difference, type OrderKey } from '../compare/compare.js';
 import { Correspondence } from '../compare/correspondence.js';
 import { compareTables } from '../compare/state.js';
+import { runQuery } from '../postgres/run-query.js';
 import type { PostgresDatabase } from '../sql/interpreter.js';
 import type { RealValues } from '../sql/real-values.js';
 import type { QuerySet } from '../sqlc/loader.js';
@@ -65,8 +67,6 @@ export class World {
     this.coverage = coverage;
   }
 
-  #stateSql: string | undefined;
-
   #count(key: string): void {
     this.coverage.set(key, (this.coverage.get(key) ?? 0) + 1);
   }
@@ -93,19 +93,38 @@ export class World {
     if (compareState) await this.compareState(line);
   }
 
-  /** Compares every table with the model's, then every elapsed time whose timestamps are now known. */
+  /**
+   * Compares every table with the model's, then every elapsed time whose timestamps are now known.
+   * A table neither side changed since it last matched is not read again: the model's tables are
+   * immutable objects (unchanged = the same object), PostgreSQL's are fingerprinted (count, newest
+   * xmin). Both sides unchanged means the comparison would repeat one that passed.
+   */
   async compareState(line: string): Promise<void> {
     const state = this.model.state;
-    // All tables in one round trip: a multi-statement text runs as one simple query.
-    this.#stateSql ??= STATE_QUERIES.map(([, name]) => this.stateQueries.get(name).sql).join(';\n');
-    const results = (await this.client.query(this.#stateSql)) as unknown as { rows: Record<string, unknown>[] }[];
-    for (const [i, [table]] of STATE_QUERIES.entries()) {
-      const difference = compareTables(table, state.table(table).rows(), results[i]!.rows, this.comparer);
-      if (difference) throw new DivergenceError(line, 'state', difference);
+    // A prepared single-row statement: cheaper than reading the tables, and planned once.
+    const fingerprints = await runQuery(this.client, this.stateQueries.get('StateFingerprints'), []);
+    const now = (fingerprints.kind === 'one' ? fingerprints.row : null) ?? {};
+    const changed = STATE_QUERIES.filter(([table]) => {
+      const seen = this.#matched.get(table);
+      return seen === undefined || seen.model !== state.table(table) || seen.fingerprint !== now[table];
+    });
+    if (changed.length > 0) {
+      // The changed tables in one round trip: a multi-statement text runs as one simple query.
+      const sql = changed.map(([, name]) => this.stateQueries.get(name).sql).join(';\n');
+      const result = (await this.client.query(sql)) as unknown as { rows: Record<string, unknown>[] } | { rows: Record<string, unknown>[] }[];
+      const results = Array.isArray(result) ? result : [result];
+      for (const [i, [table]] of changed.entries()) {
+        const difference = compareTables(table, state.table(table).rows(), results[i]!.rows, this.comparer);
+        if (difference) throw new DivergenceError(line, 'state', difference);
+        this.#matched.set(table, { model: state.table(table), fingerprint: now[table] });
+      }
     }
     const elapsed = this.comparer.settleElapsed();
     if (elapsed) throw new DivergenceError(line, 'state', elapsed);
   }
+
+  /** Per table, the model table and the real fingerprint of the last comparison that passed. */
+  readonly #matched = new Map<TableName, { model: Table; fingerprint: unknown }>();
 
   /** A sort key's value on a model row; a key read from another row (`from`) is looked up in the model. */
   readonly #modelKey = (row: Readonly<Record<string, unknown>>, [column, , from]: OrderKey): unknown => {
