@@ -16,7 +16,13 @@ export const DEFAULT_RUNS = 200;
 export const DEFAULT_MAX_COMMANDS = 50;
 
 /** Runs the sequential property on a fresh copy of the migrated schema. */
-export async function sequentialOn(testbed: Testbed, lifecycle: Lifecycle, queries: QuerySet, options: RunOptions): Promise<SequentialReport> {
+export async function sequentialOn(
+  testbed: Testbed,
+  lifecycle: Lifecycle,
+  queries: QuerySet,
+  options: RunOptions,
+  onProgress?: (runsDone: number, commands: number) => void,
+): Promise<SequentialReport> {
   const connection = await openRealConnection(await testbed.copy('sequential'), queries);
   lifecycle.hold('sequential connection', () => connection.client.end());
   return runSequential(connection.client, connection.database, connection.values, queries, {
@@ -24,7 +30,34 @@ export async function sequentialOn(testbed: Testbed, lifecycle: Lifecycle, queri
     seed: options.seed,
     ...splitReplayPath(options.path),
     maxCommands: options.maxCommands ?? DEFAULT_MAX_COMMANDS,
+    onProgress,
   });
+}
+
+/** The most often the progress line is rewritten: ten times a second. */
+const PROGRESS_INTERVAL_MS = 100;
+
+/**
+ * A live progress line on a terminal, rewritten in place (`\r`) at most every PROGRESS_INTERVAL_MS;
+ * `clear` erases it before the summary is printed. Past `runs` the property is shrinking a failure.
+ */
+export function progressLine(runs: number, write: (text: string) => void, now: () => number = () => performance.now()) {
+  let last = -Infinity;
+  let shown = false;
+  return {
+    update(runsDone: number, commands: number): void {
+      const time = now();
+      if (time - last < PROGRESS_INTERVAL_MS) return;
+      last = time;
+      shown = true;
+      const run = runsDone <= runs ? `run ${runsDone}/${runs}` : `run ${runsDone} (shrinking)`;
+      write(`\rsequential: ${run}, ${commands} commands\x1b[K`);
+    },
+    clear(): void {
+      if (shown) write('\r\x1b[K');
+      shown = false;
+    },
+  };
 }
 
 /** `chatcheck sequential`: random command sequences, model vs PostgreSQL, shrunk and replayable. */
@@ -35,7 +68,14 @@ export async function runSequentialCommand(options: RunOptions, print: (line: st
     const server = await provisionServer(lifecycle, options.databaseUrl);
     print(server.description);
     const testbed = await openTestbed(lifecycle, { server, migrationsDir: options.migrationsDir, migrations, report: print });
-    const report = await sequentialOn(testbed, lifecycle, queries, options);
+    // Only on a terminal: a CI log keeps just the summary line.
+    const progress = process.stdout.isTTY ? progressLine(options.runs ?? DEFAULT_RUNS, (text) => process.stdout.write(text)) : undefined;
+    let report: SequentialReport;
+    try {
+      report = await sequentialOn(testbed, lifecycle, queries, options, progress && ((runsDone, commands) => progress.update(runsDone, commands)));
+    } finally {
+      progress?.clear();
+    }
     for (const line of describeSequential(report, options)) print(line);
     if (options.jsonFile !== undefined) {
       await writeJsonReport(options.jsonFile, {

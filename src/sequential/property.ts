@@ -18,6 +18,11 @@ export interface SequentialOptions {
   readonly maxCommands: number;
   /** Compare whole tables after every command (default) or only at the end of each run. */
   readonly compareStateEachCommand?: boolean;
+  /**
+   * Called after each execution of the property (shrinking included, so `runsDone` can pass
+   * `runs` after a failure) with the runs and commands done so far; for a progress line.
+   */
+  readonly onProgress?: ((runsDone: number, commands: number) => void) | undefined;
 }
 
 export interface SequentialFinding {
@@ -70,6 +75,7 @@ export async function runSequential(
 ): Promise<SequentialReport> {
   const started = performance.now();
   let commandsRun = 0;
+  let runsDone = 0;
   const coverage = new Map<string, number>();
   // fast-check keeps the last failing candidate of its shrinking as the counterexample, so the
   // last failing run's log is the minimal sequence.
@@ -92,6 +98,8 @@ export async function runSequential(
         throw error;
       } finally {
         commandsRun += world.log.length;
+        runsDone += 1;
+        options.onProgress?.(runsDone, commandsRun);
       }
     },
   );
