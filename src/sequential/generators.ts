@@ -41,6 +41,8 @@ const text: fc.Arbitrary<string> = fc.oneof(
 const textArg = literal(text);
 /** `value` one time in twenty, else absent. */
 const rarely = <T>(value: T): fc.Arbitrary<T | undefined> => fc.oneof({ weight: 19, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant(value) });
+/** `value` one time in ten: for a guard that only a call past an access rule can reach. */
+const sometimes = <T>(value: T): fc.Arbitrary<T | undefined> => fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant(value) });
 const nullableText = literal(fc.option(text, { nil: null, freq: 3 }));
 /** Optional body fields of the daemon: absent, '' (→ NULL in the handler) or a value. */
 const optionalField = fc.option(text, { nil: undefined, freq: 3 });
@@ -48,40 +50,55 @@ const failureReason = fc.constantFrom('runtime_offline', 'runtime_recovery', 'ti
 
 const columnOf = (of: Arg, table: TableName, column: string, otherwise: Arg): Arg => ({ columnOf: of, table, column, otherwise });
 
-/** Mostly `usual`, now and then any row of `table` (another workspace, another user). */
-const usually = (usual: Arg, table: TableName): fc.Arbitrary<Arg> => fc.oneof({ weight: 6, arbitrary: fc.constant(usual) }, { weight: 1, arbitrary: ref(table) });
+/**
+ * `usual` `odds` times to one, else any row of `table` (another workspace, another user: the 403/404
+ * guards). The routes a run builds on (create, send, claim) keep 6 to 1 and start/complete/fail 4 to
+ * 1; reads, delete, cancel, pin and status take a stranger half the time, which costs a run nothing
+ * it builds on and reaches their 403/404 guards in the default budget.
+ */
+const usually = (usual: Arg, table: TableName, odds = 6): fc.Arbitrary<Arg> =>
+  fc.oneof({ weight: odds, arbitrary: fc.constant(usual) }, { weight: 1, arbitrary: ref(table) });
 
 const caller = { workspace_id: ref('workspace'), user_id: ref('user') };
 
-/** A route on one session, called mostly by its creator in its workspace (else 404/403 would be all we see). */
-const sessionRoute = pathRef('chat_session').chain((session) =>
-  fc.record({
-    session_id: fc.constant(session),
-    workspace_id: usually(columnOf(session, 'chat_session', 'workspace_id', { ref: 'workspace', pick: 0 }), 'workspace'),
-    user_id: usually(columnOf(session, 'chat_session', 'creator_id', { ref: 'user', pick: 0 }), 'user'),
-  }),
-);
+/** A route on one session, called by its creator in its workspace `odds` times to one (else 404/403 would be all we see). */
+const sessionRoute = (odds?: number) =>
+  pathRef('chat_session').chain((session) =>
+    fc.record({
+      session_id: fc.constant(session),
+      workspace_id: usually(columnOf(session, 'chat_session', 'workspace_id', { ref: 'workspace', pick: 0 }), 'workspace', odds),
+      user_id: usually(columnOf(session, 'chat_session', 'creator_id', { ref: 'user', pick: 0 }), 'user', odds),
+    }),
+  );
 
-/** A user's route on one task: the creator of the task's session, in its workspace. */
-const taskRoute = pathRef('agent_task_queue').chain((task) => {
-  const session = columnOf(task, 'agent_task_queue', 'chat_session_id', { unknown: 1 });
-  return fc.record({
-    task_id: fc.constant(task),
-    workspace_id: usually(columnOf(session, 'chat_session', 'workspace_id', { ref: 'workspace', pick: 0 }), 'workspace'),
-    user_id: usually(columnOf(session, 'chat_session', 'creator_id', { ref: 'user', pick: 0 }), 'user'),
+/** A user's route on one task: the creator of the task's session, in its workspace, `odds` times to one. */
+const taskRoute = (odds?: number) =>
+  pathRef('agent_task_queue').chain((task) => {
+    const session = columnOf(task, 'agent_task_queue', 'chat_session_id', { unknown: 1 });
+    return fc.record({
+      task_id: fc.constant(task),
+      workspace_id: usually(columnOf(session, 'chat_session', 'workspace_id', { ref: 'workspace', pick: 0 }), 'workspace', odds),
+      user_id: usually(columnOf(session, 'chat_session', 'creator_id', { ref: 'user', pick: 0 }), 'user', odds),
+    });
   });
-});
 
-/** A daemon's route on one task: the daemon is entitled to the workspace of the task's session. */
-const daemonTaskRoute = pathRef('agent_task_queue').chain((task) =>
-  fc.record({
-    task_id: fc.constant(task),
-    workspace_id: usually(columnOf(columnOf(task, 'agent_task_queue', 'chat_session_id', { unknown: 1 }), 'chat_session', 'workspace_id', { ref: 'workspace', pick: 0 }), 'workspace'),
-  }),
+/** A daemon's route on one task: the daemon is entitled to the workspace of the task's session, `odds` times to one. */
+const daemonTaskRoute = (odds?: number) =>
+  pathRef('agent_task_queue').chain((task) =>
+    fc.record({
+      task_id: fc.constant(task),
+      workspace_id: usually(columnOf(columnOf(task, 'agent_task_queue', 'chat_session_id', { unknown: 1 }), 'chat_session', 'workspace_id', { ref: 'workspace', pick: 0 }), 'workspace', odds),
+    }),
+  );
+
+/** A runtime: mostly any, else the one a task is stamped with, so that claims and recoveries find work (StartTask → 200 needs a claimed task). */
+const runtimeRef: fc.Arbitrary<Arg> = fc.oneof(
+  { weight: 2, arbitrary: pathRef('agent_runtime') },
+  { weight: 1, arbitrary: ref('agent_task_queue').map((task) => columnOf(task, 'agent_task_queue', 'runtime_id', { ref: 'agent_runtime', pick: 0 })) },
 );
 
 /** A daemon's route on one runtime, with that runtime's workspace as the handler reads it. */
-const runtimeRoute = pathRef('agent_runtime').chain((runtime) => {
+const runtimeRoute = runtimeRef.chain((runtime) => {
   const workspace = columnOf(runtime, 'agent_runtime', 'workspace_id', { literal: null });
   return fc.record({ runtime_id: fc.constant(runtime), runtime_workspace_id: fc.constant(workspace), workspace_id: usually(workspace, 'workspace') });
 });
@@ -141,7 +158,8 @@ export const queryCommands: readonly fc.WeightedArbitrary<CommandSpec>[] = [
   { weight: 1, arbitrary: query('ListChatSessionsByCreator', { workspace_id: ref('workspace'), creator_id: ref('user') }) },
   { weight: 1, arbitrary: query('ListAllChatSessionsByCreator', { workspace_id: ref('workspace'), creator_id: ref('user') }) },
   { weight: 3, arbitrary: query('UpdateChatSessionTitle', { id: ref('chat_session'), title: textArg }) },
-  { weight: 3, arbitrary: query('UpdateChatSessionSession', {
+  // More than the other writes: its COALESCEs only show when two calls hit one session.
+  { weight: 5, arbitrary: query('UpdateChatSessionSession', {
     session_id: nullableText,
     work_dir: nullableText,
     runtime_id: fc.oneof(literal(fc.constant(null)), ref('agent_runtime')),
@@ -196,19 +214,19 @@ export const queryCommands: readonly fc.WeightedArbitrary<CommandSpec>[] = [
 export const workflowCommands: readonly fc.WeightedArbitrary<CommandSpec>[] = [
   { weight: 5, arbitrary: workflow('CreateChatSession', newSession, { title: fc.option(text, { nil: undefined }), invalid_body: rarely(true) }) },
   { weight: 2, arbitrary: workflow('ListChatSessions', fc.record(caller), { status: fc.option(fc.constantFrom('all', 'active'), { nil: undefined }) }) },
-  { weight: 1, arbitrary: workflow('GetChatSession', sessionRoute) },
-  { weight: 1, arbitrary: workflow('ListChatMessages', sessionRoute) },
-  { weight: 1, arbitrary: workflow('MarkChatSessionRead', sessionRoute) },
-  { weight: 1, arbitrary: workflow('GetPendingChatTask', sessionRoute) },
+  { weight: 2, arbitrary: workflow('GetChatSession', sessionRoute(1)) },
+  { weight: 2, arbitrary: workflow('ListChatMessages', sessionRoute(1)) },
+  { weight: 2, arbitrary: workflow('MarkChatSessionRead', sessionRoute(1)) },
+  { weight: 2, arbitrary: workflow('GetPendingChatTask', sessionRoute(1)) },
   { weight: 1, arbitrary: workflow('ListPendingChatTasks', fc.record(caller)) },
-  { weight: 6, arbitrary: workflow('SendChatMessage', sessionRoute, { content: fc.oneof({ weight: 8, arbitrary: plainText.filter((t) => t !== '') }, { weight: 2, arbitrary: text }, { weight: 1, arbitrary: fc.constant(undefined) }), invalid_body: rarely(true) }) },
-  { weight: 2, arbitrary: workflow('DeleteChatSession', sessionRoute) },
-  { weight: 1, arbitrary: workflow('CancelTaskByUser', taskRoute) },
-  { weight: 4, arbitrary: workflow('StartTask', daemonTaskRoute) },
-  { weight: 2, arbitrary: workflow('PinTaskSession', daemonTaskRoute, { session_id: optionalField, work_dir: optionalField }) },
-  { weight: 1, arbitrary: workflow('GetTaskStatus', daemonTaskRoute) },
-  { weight: 4, arbitrary: workflow('CompleteTask', daemonTaskRoute, { output: optionalField, session_id: optionalField, work_dir: optionalField, pr_url: fc.option(plainText, { nil: undefined }) }) },
-  { weight: 3, arbitrary: workflow('FailTask', daemonTaskRoute, { error: optionalField, failure_reason: fc.option(failureReason, { nil: undefined }), session_id: optionalField, work_dir: optionalField }) },
+  { weight: 6, arbitrary: workflow('SendChatMessage', sessionRoute(), { content: fc.oneof({ weight: 8, arbitrary: plainText.filter((t) => t !== '') }, { weight: 2, arbitrary: text }, { weight: 1, arbitrary: fc.constant(undefined) }), invalid_body: rarely(true) }) },
+  { weight: 2, arbitrary: workflow('DeleteChatSession', sessionRoute(1)) },
+  { weight: 2, arbitrary: workflow('CancelTaskByUser', taskRoute(1)) },
+  { weight: 4, arbitrary: workflow('StartTask', daemonTaskRoute(4)) },
+  { weight: 2, arbitrary: workflow('PinTaskSession', daemonTaskRoute(1), { session_id: optionalField, work_dir: optionalField }) },
+  { weight: 2, arbitrary: workflow('GetTaskStatus', daemonTaskRoute(1)) },
+  { weight: 4, arbitrary: workflow('CompleteTask', daemonTaskRoute(4), { output: optionalField, session_id: optionalField, work_dir: optionalField, pr_url: fc.option(plainText, { nil: undefined }), invalid_body: sometimes(true) }) },
+  { weight: 3, arbitrary: workflow('FailTask', daemonTaskRoute(4), { error: optionalField, failure_reason: fc.option(failureReason, { nil: undefined }), session_id: optionalField, work_dir: optionalField, invalid_body: sometimes(true) }) },
   { weight: 1, arbitrary: workflow('RecoverOrphans', runtimeRoute) },
   { weight: 5, arbitrary: workflow('ClaimTask', runtimeRoute) },
   { weight: 1, arbitrary: workflow('SweepStaleTasks', fc.constant({})) },
