@@ -21,7 +21,7 @@ export async function sequentialOn(
   lifecycle: Lifecycle,
   queries: QuerySet,
   options: RunOptions,
-  onProgress?: (runsDone: number, commands: number) => void,
+  onProgress?: (runsDone: number, commands: number, shrinking: boolean) => void,
 ): Promise<SequentialReport> {
   const connection = await openRealConnection(await testbed.copy('sequential'), queries);
   lifecycle.hold('sequential connection', () => connection.client.end());
@@ -38,19 +38,22 @@ export async function sequentialOn(
 const PROGRESS_INTERVAL_MS = 100;
 
 /**
- * A live progress line on a terminal, rewritten in place (`\r`) at most every PROGRESS_INTERVAL_MS;
- * `clear` erases it before the summary is printed. Past `runs` the property is shrinking a failure.
+ * A live progress line on a terminal, rewritten in place (`\r`) at most every PROGRESS_INTERVAL_MS:
+ * `sequential: run 37/200, 912 commands`, or after a failing run `sequential: run 91/200 failed,
+ * shrinking (12 tries), 2400 commands`. `clear` erases it before the summary is printed.
  */
 export function progressLine(runs: number, write: (text: string) => void, now: () => number = () => performance.now()) {
   let last = -Infinity;
   let shown = false;
+  let failedRun: number | undefined;
   return {
-    update(runsDone: number, commands: number): void {
+    update(runsDone: number, commands: number, shrinking: boolean): void {
+      if (shrinking) failedRun ??= runsDone;
       const time = now();
       if (time - last < PROGRESS_INTERVAL_MS) return;
       last = time;
       shown = true;
-      const run = runsDone <= runs ? `run ${runsDone}/${runs}` : `run ${runsDone} (shrinking)`;
+      const run = failedRun === undefined ? `run ${runsDone}/${runs}` : `run ${failedRun}/${runs} failed, shrinking (${runsDone - failedRun} tries)`;
       write(`\rsequential: ${run}, ${commands} commands\x1b[K`);
     },
     clear(): void {
@@ -72,7 +75,7 @@ export async function runSequentialCommand(options: RunOptions, print: (line: st
     const progress = process.stdout.isTTY ? progressLine(options.runs ?? DEFAULT_RUNS, (text) => process.stdout.write(text)) : undefined;
     let report: SequentialReport;
     try {
-      report = await sequentialOn(testbed, lifecycle, queries, options, progress && ((runsDone, commands) => progress.update(runsDone, commands)));
+      report = await sequentialOn(testbed, lifecycle, queries, options, progress && ((runsDone, commands, shrinking) => progress.update(runsDone, commands, shrinking)));
     } finally {
       progress?.clear();
     }

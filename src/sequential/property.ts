@@ -19,10 +19,11 @@ export interface SequentialOptions {
   /** Compare whole tables after every command (default) or only at the end of each run. */
   readonly compareStateEachCommand?: boolean;
   /**
-   * Called after each execution of the property (shrinking included, so `runsDone` can pass
-   * `runs` after a failure) with the runs and commands done so far; for a progress line.
+   * Called after each execution of the property with the executions and commands done so far, for
+   * a progress line; `shrinking` from the first failing run on (every later execution is a shrink
+   * attempt, so `runsDone` then counts those too).
    */
-  readonly onProgress?: ((runsDone: number, commands: number) => void) | undefined;
+  readonly onProgress?: ((runsDone: number, commands: number, shrinking: boolean) => void) | undefined;
 }
 
 export interface SequentialFinding {
@@ -76,6 +77,7 @@ export async function runSequential(
   const started = performance.now();
   let commandsRun = 0;
   let runsDone = 0;
+  let shrinking = false;
   const coverage = new Map<string, number>();
   // fast-check keeps the last failing candidate of its shrinking as the counterexample, so the
   // last failing run's log is the minimal sequence.
@@ -95,11 +97,12 @@ export async function runSequential(
         if (!(options.compareStateEachCommand ?? true)) await world.compareState('(end of run)');
       } catch (error) {
         failingLog = [...world.log];
+        shrinking = true;
         throw error;
       } finally {
         commandsRun += world.log.length;
         runsDone += 1;
-        options.onProgress?.(runsDone, commandsRun);
+        options.onProgress?.(runsDone, commandsRun, shrinking);
       }
     },
   );
