@@ -1,16 +1,12 @@
 import { EXIT_CONFORMS, EXIT_FINDING } from '../exit-codes.js';
-import { splitReplayPath, type RunOptions } from '../options.js';
-import { internalQueryFiles } from '../paths.js';
 import type { Lifecycle } from '../lifecycle.js';
-import { readMigrations } from '../postgres/migrate.js';
-import { provisionServer } from '../postgres/server.js';
-import { openTestbed, type Testbed } from '../postgres/testbed.js';
-import { requiredQueries } from '../queries/required.js';
-import { writeJsonReport, plain } from '../report.js';
+import { splitReplayPath, type RunOptions } from '../options.js';
+import type { Testbed } from '../postgres/testbed.js';
+import { plain, writeJsonReport } from '../report.js';
 import { openRealConnection } from '../sequential/connection.js';
 import { runSequential, type SequentialFinding, type SequentialReport } from '../sequential/property.js';
-import { loadQueryFiles, type QuerySet } from '../sqlc/loader.js';
-import { withLifecycle } from './session.js';
+import type { QuerySet } from '../sqlc/loader.js';
+import { withTestbed } from './setup.js';
 
 export const DEFAULT_RUNS = 200;
 export const DEFAULT_MAX_COMMANDS = 50;
@@ -65,12 +61,7 @@ export function progressLine(runs: number, write: (text: string) => void, now: (
 
 /** `chatcheck sequential`: random command sequences, model vs PostgreSQL, shrunk and replayable. */
 export async function runSequentialCommand(options: RunOptions, print: (line: string) => void = console.log): Promise<number> {
-  const queries = await loadQueryFiles([...options.queryFiles, ...internalQueryFiles], requiredQueries);
-  const migrations = await readMigrations(options.migrationsDir);
-  return withLifecycle(async (lifecycle) => {
-    const server = await provisionServer(lifecycle, options.databaseUrl);
-    print(server.description);
-    const testbed = await openTestbed(lifecycle, { server, migrationsDir: options.migrationsDir, migrations, report: print });
+  return withTestbed(options, print, async (testbed, { queries }, lifecycle) => {
     // Only on a terminal: a CI log keeps just the summary line.
     const progress = process.stdout.isTTY ? progressLine(options.runs ?? DEFAULT_RUNS, (text) => process.stdout.write(text)) : undefined;
     let report: SequentialReport;
