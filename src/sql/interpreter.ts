@@ -16,6 +16,7 @@ export class PostgresDatabase {
   readonly #queries: QuerySet;
   readonly #contracts: ReadonlyMap<string, RequiredQuery>;
   #inTransaction = false;
+  #wrote = false;
 
   constructor(client: pg.ClientBase, queries: QuerySet, contracts: ReadonlyMap<string, RequiredQuery>) {
     this.#client = client;
@@ -40,6 +41,16 @@ export class PostgresDatabase {
     return next.value;
   }
 
+  /**
+   * Whether a statement that can write (any query not marked read-only) ran since the last call.
+   * Lets the tester trust that tables it compared before are unchanged, without asking the server.
+   */
+  takeWrote(): boolean {
+    const wrote = this.#wrote;
+    this.#wrote = false;
+    return wrote;
+  }
+
   /** A workflow must end its transactions; one left open is rolled back and reported as a bug. */
   async assertNoOpenTransaction(): Promise<void> {
     if (!this.#inTransaction) return;
@@ -55,6 +66,7 @@ export class PostgresDatabase {
         const query = this.#queries.get(step.name);
         const contract = this.#contracts.get(step.name) ?? { name: query.name, kind: query.kind, params: query.params.map((param) => param.name) };
         const values = bindArguments(contract, step.args).map(RealValues.toParameter);
+        if (!query.readOnly) this.#wrote = true;
         try {
           // Real rows carry RealId/RealInstant where model rows carry ids and Instants: workflows
           // treat both as opaque (=== and elapsedMs only), so one stands in for the other.

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { loadModule, type RawStmt } from 'libpg-query';
 import type { QueryKind, RequiredQuery } from '../queries/required.js';
 import { firstContentLine, splitAnnotatedBlocks, type AnnotatedBlock } from './annotations.js';
-import { firstLocation, parseSnippet } from './ast.js';
+import { firstLocation, parseSnippet, walk } from './ast.js';
 import { QueryFileError } from './errors.js';
 import { bindParameters, type QueryParam } from './parameters.js';
 import type { SourceSnippet } from './source.js';
@@ -20,6 +20,12 @@ export interface NamedQuery {
   readonly file: string;
   /** The `-- name:` line, 1-based. */
   readonly line: number;
+  /**
+   * A SELECT with no INSERT, UPDATE, DELETE or MERGE anywhere in it (a data-modifying WITH makes
+   * it a writer). The tester skips re-reading tables after commands that ran only such queries.
+   * A function called from a SELECT is trusted not to write: the schema under test defines none.
+   */
+  readonly readOnly: boolean;
 }
 
 /** Queries by name, in file order. Names are unique: the loader refuses duplicates. */
@@ -77,8 +83,9 @@ export function parseQueryFile(text: string, file: string): NamedQuery[] {
   for (const block of blocks) {
     const earlier = queries.find((query) => query.name === block.name);
     if (earlier !== undefined) throw duplicateName({ ...block, file }, earlier);
-    const { sql, params } = bindParameters(onlyStatement(block, file), { file, query: block.name, snippet: block.body });
-    queries.push({ name: block.name, kind: block.kind, sql, params, file, line: block.line });
+    const statement = onlyStatement(block, file);
+    const { sql, params } = bindParameters(statement, { file, query: block.name, snippet: block.body });
+    queries.push({ name: block.name, kind: block.kind, sql, params, file, line: block.line, readOnly: isReadOnly(statement) });
   }
   return queries;
 }
@@ -134,6 +141,16 @@ function onlyStatement(block: AnnotatedBlock, file: string): RawStmt {
     );
   }
   return statement;
+}
+
+function isReadOnly(statement: RawStmt): boolean {
+  if (statement.stmt === undefined || !('SelectStmt' in statement.stmt)) return false;
+  let writes = false;
+  const write = () => {
+    writes = true;
+  };
+  walk(statement.stmt, { InsertStmt: write, UpdateStmt: write, DeleteStmt: write, MergeStmt: write });
+  return !writes;
 }
 
 function duplicateName(query: { name: string; file: string; line: number }, earlier: NamedQuery): QueryFileError {

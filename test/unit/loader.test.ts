@@ -208,6 +208,16 @@ describe('rewriting to positional parameters', () => {
     expect(query!.sql).toBe('SELECT 1\r\nWHERE a = $1');
   });
 
+  it('marks a query read-only only when nothing in it can write', () => {
+    const readOnly = (sql: string) => load(`-- name: Q :many\n${sql};`)[0]!.readOnly;
+    expect(readOnly('SELECT * FROM chat_session WHERE id = $1')).toBe(true);
+    expect(readOnly('SELECT * FROM chat_session WHERE id = $1 FOR UPDATE')).toBe(true);
+    expect(readOnly('WITH s AS (SELECT 1) SELECT * FROM s')).toBe(true);
+    expect(readOnly('WITH d AS (DELETE FROM chat_session RETURNING id) SELECT * FROM d')).toBe(false);
+    expect(readOnly('UPDATE chat_session SET title = $1')).toBe(false);
+    expect(readOnly('INSERT INTO chat_session (title) SELECT $1')).toBe(false);
+  });
+
   it('keeps queries chatcheck does not require', async () => {
     const file = await writeSql('-- name: GetChatSession :one\nSELECT * FROM chat_session WHERE id = $1;\n-- name: Extra :many\nSELECT 1;');
     const set = await loadQueryFiles([file], [{ name: 'GetChatSession', kind: 'one', params: ['id'] }]);
