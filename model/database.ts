@@ -25,13 +25,22 @@ export class Sequences {
     this.#lastTick = state.lastTick;
   }
 
+  #version = 0;
+
+  /** Grows with every id and tick handed out: whether the sequences moved since some earlier look. */
+  get version(): number {
+    return this.#version;
+  }
+
   /** gen_random_uuid() for a row of `table`. */
   nextId(table: TableName): ModelId {
+    this.#version++;
     return idOf(table, ++this.#lastIds[table]);
   }
 
   /** The start time of a new transaction. */
   nextTick(): Instant {
+    this.#version++;
     return Instant.at(++this.#lastTick);
   }
 

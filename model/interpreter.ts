@@ -46,8 +46,14 @@ export class ModelDatabase {
 
   /** The committed state (carrying the current id and tick sequences). */
   get state(): State {
-    return this.#sequences.stamp(this.#committed);
+    // Stamped once per change: callers read it once or more per command, and each stamp copies.
+    if (this.#stamped?.committed !== this.#committed || this.#stamped.version !== this.#sequences.version) {
+      this.#stamped = { committed: this.#committed, version: this.#sequences.version, state: this.#sequences.stamp(this.#committed) };
+    }
+    return this.#stamped.state;
   }
+
+  #stamped: { readonly committed: State; readonly version: number; readonly state: State } | undefined;
 
   /** Runs a program to completion; autocommit statements each get a new tick, begin..commit share one. */
   run<R>(program: Program<R>): R {

@@ -40,7 +40,7 @@ export type KnownIds = (table: TableName) => readonly string[];
 /** Resolves arguments for the model: ids are model ids. */
 export function modelArgs(args: Args, state: State, known: KnownIds): Record<string, Value> {
   const resolved: Record<string, Value> = {};
-  for (const [name, arg] of Object.entries(args)) resolved[name] = modelValue(arg, state, known);
+  for (const name in args) resolved[name] = modelValue(args[name]!, state, known);
   return resolved;
 }
 

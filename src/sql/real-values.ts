@@ -40,12 +40,14 @@ export class RealValues {
     return id;
   }
 
+  readonly #parseId = (text: string): RealId => this.id(text);
+
   /** Type parsers for a pg.Client: uuid → RealId, timestamptz → RealInstant, int8 → number. */
   readonly types: pg.CustomTypesConfig = {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
       switch (oid) {
         case builtins.UUID:
-          return (text: string) => this.id(text);
+          return this.#parseId;
         case builtins.TIMESTAMPTZ:
           return parseTimestamptz;
         case builtins.INT8:
