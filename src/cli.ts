@@ -20,6 +20,7 @@ function withCommonOptions(command: Command): Command {
     .addOption(new Option('--seed <n>', 'seed for the random generator, to replay a run').argParser(seedInteger))
     .addOption(new Option('--path <path>', 'with --seed: replay the counterexample at this fast-check path').argParser(replayPathOption))
     .addOption(new Option('--max-commands <n>', `most commands in one sequential run (default ${DEFAULT_MAX_COMMANDS})`).argParser(positiveInteger))
+    .addOption(new Option('--state-every <n>', 'compare every table after every n-th command and at the end of each run (default 1: after every command); a larger n runs faster and reports a difference later').argParser(positiveInteger))
     .addOption(new Option('--json <file>', 'also write the report as JSON to this file'));
 }
 
@@ -36,7 +37,7 @@ export function buildProgram(result: { exitCode: number }): Command {
     .helpOption('--help', 'show this help')
     .addHelpText('after', `
 Every command takes --database-url, --queries (repeatable), --migrations, --runs, --seed, --path,
---max-commands and --json; "chatcheck check --help" describes them. Without a command, chatcheck
+--max-commands, --state-every and --json; "chatcheck check --help" describes them. Without a command, chatcheck
 runs check.
 
 Exit codes:

@@ -11,6 +11,7 @@ export interface RawOptions {
   seed?: number;
   path?: string;
   maxCommands?: number;
+  stateEvery?: number;
   json?: string;
 }
 
@@ -24,6 +25,8 @@ export interface RunOptions {
   /** fast-check's path to a counterexample: with the same seed, replays exactly that case. */
   readonly path: string | undefined;
   readonly maxCommands: number | undefined;
+  /** Compare whole tables after every n-th command of a sequential run (and at its end). */
+  readonly stateEvery: number | undefined;
   readonly jsonFile: string | undefined;
 }
 
@@ -36,6 +39,7 @@ export function resolveOptions(raw: RawOptions): RunOptions {
     seed: raw.seed,
     path: raw.path,
     maxCommands: raw.maxCommands,
+    stateEvery: raw.stateEvery,
     jsonFile: raw.json === undefined ? undefined : path.resolve(raw.json),
   };
 }

@@ -31,7 +31,7 @@ export async function runCheck(options: RunOptions, print: (line: string) => voi
       await writeJsonReport(options.jsonFile, {
         version: 1,
         ok: sequential.finding === undefined,
-        findings: sequential.finding ? [findingJson(sequential.finding)] : [],
+        findings: sequential.finding ? [findingJson(sequential.finding, options)] : [],
         knownFindings: [],
         stats: {
           command: 'check',

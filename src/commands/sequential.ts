@@ -21,11 +21,12 @@ export async function sequentialOn(
 ): Promise<SequentialReport> {
   const connection = await openRealConnection(await testbed.copy('sequential'), queries);
   lifecycle.hold('sequential connection', () => connection.client.end());
-  return runSequential(connection.client, connection.database, connection.values, queries, {
+  return runSequential(connection, queries, {
     runs: options.runs ?? DEFAULT_RUNS,
     seed: options.seed,
     ...splitReplayPath(options.path),
     maxCommands: options.maxCommands ?? DEFAULT_MAX_COMMANDS,
+    stateEvery: options.stateEvery,
     onProgress,
   });
 }
@@ -75,7 +76,7 @@ export async function runSequentialCommand(options: RunOptions, print: (line: st
       await writeJsonReport(options.jsonFile, {
         version: 1,
         ok: report.finding === undefined,
-        findings: report.finding ? [findingJson(report.finding)] : [],
+        findings: report.finding ? [findingJson(report.finding, options)] : [],
         knownFindings: [],
         stats: sequentialStats(report),
       });
@@ -95,9 +96,23 @@ export function sequentialStats(report: SequentialReport): Record<string, unknow
   };
 }
 
-export function findingJson(finding: SequentialFinding): Record<string, unknown> {
+export function findingJson(finding: SequentialFinding, options: RunOptions): Record<string, unknown> {
   const { replay, ...rest } = finding;
-  return plain({ mode: 'sequential', ...rest, seed: replay.seed, path: replay.path, replayPath: replay.replayPath ?? null }) as Record<string, unknown>;
+  return plain({ mode: 'sequential', ...rest, seed: replay.seed, path: replay.path, replayPath: replay.replayPath ?? null, replay: replayCommand(finding, options) }) as Record<string, unknown>;
+}
+
+/**
+ * The command that replays a finding: its seed and path, and every option that shapes what is
+ * generated or when tables are compared (the defaults left out), with the same query files.
+ */
+function replayCommand(finding: SequentialFinding, options: RunOptions): string {
+  const path = finding.replay.replayPath ? `${finding.replay.path}@${finding.replay.replayPath}` : finding.replay.path;
+  const shape = [
+    options.maxCommands !== undefined && options.maxCommands !== DEFAULT_MAX_COMMANDS ? ` --max-commands ${options.maxCommands}` : '',
+    options.stateEvery !== undefined && options.stateEvery !== 1 ? ` --state-every ${options.stateEvery}` : '',
+  ].join('');
+  const queries = options.queryFiles.map((file) => ` --queries ${file}`).join('');
+  return `npx chatcheck sequential --seed ${finding.replay.seed} --path ${path}${shape}${queries}`;
 }
 
 /** The human report: a summary line, or the shrunk counterexample with how to replay it. */
@@ -116,8 +131,6 @@ export function describeSequential(report: SequentialReport, options: RunOptions
   } else {
     lines.push(`  ${finding.summary.split('\n').join('\n  ')}`);
   }
-  const queries = options.queryFiles.map((file) => ` --queries ${file}`).join('');
-  const path = finding.replay.replayPath ? `${finding.replay.path}@${finding.replay.replayPath}` : finding.replay.path;
-  lines.push(`replay: npx chatcheck sequential --seed ${finding.replay.seed} --path ${path}${queries}`);
+  lines.push(`replay: ${replayCommand(finding, options)}`);
   return lines;
 }

@@ -20,6 +20,15 @@ export class Correspondence {
   /** What was learned during the current attempt, to forget it if the attempt fails. */
   #journal: (() => void)[] | undefined;
 
+  /** A copy that learns on its own from here on (for a run that starts where this one stands). */
+  copy(): Correspondence {
+    if (this.#journal !== undefined) throw new Error('Correspondence.copy inside an attempt');
+    const copy = new Correspondence();
+    for (const [model, real] of this.#realByModel) copy.#learnId(model, real);
+    for (const [tick, micros] of this.#microsByTick) copy.#learnTime(tick, micros);
+    return copy;
+  }
+
   /** Runs `trial`; keeps what it learned only if it returns true. */
   attempt(trial: () => boolean): boolean {
     const outer = this.#journal;

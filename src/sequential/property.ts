@@ -1,12 +1,10 @@
 import fc from 'fast-check';
-import type pg from 'pg';
-import type { PostgresDatabase } from '../sql/interpreter.js';
-import type { RealValues } from '../sql/real-values.js';
 import type { QuerySet } from '../sqlc/loader.js';
-import { runQuery } from '../postgres/run-query.js';
-import { bootstrap, commandSpec, type CommandSpec } from './generators.js';
 import { describeArgs } from './arguments.js';
-import { DivergenceError, World } from './world.js';
+import type { RealConnection } from './connection.js';
+import { commandSpec, type CommandSpec } from './generators.js';
+import { StartingWorld } from './start.js';
+import { DivergenceError, World, type WorldSetting } from './world.js';
 
 export interface SequentialOptions {
   readonly runs: number;
@@ -16,8 +14,8 @@ export interface SequentialOptions {
   /** fast-check's replayPath of a command list, printed with a counterexample. */
   readonly replayPath?: string | undefined;
   readonly maxCommands: number;
-  /** Compare whole tables after every command (default) or only at the end of each run. */
-  readonly compareStateEachCommand?: boolean;
+  /** Compare whole tables after every n-th command (default 1, every command) and at the end of each run. */
+  readonly stateEvery?: number | undefined;
   /**
    * Called after each execution of the property with the executions and commands done so far, for
    * a progress line; `shrinking` from the first failing run on (every later execution is a shrink
@@ -67,13 +65,7 @@ class ChatCommand implements fc.AsyncCommand<World, World> {
  * side, each result and (by default) the whole state compared after every command. On a
  * difference fast-check shrinks the sequence; the report holds the minimal one and how to replay it.
  */
-export async function runSequential(
-  client: pg.ClientBase,
-  real: PostgresDatabase,
-  values: RealValues,
-  internal: QuerySet,
-  options: SequentialOptions,
-): Promise<SequentialReport> {
+export async function runSequential(connection: RealConnection, internal: QuerySet, options: SequentialOptions): Promise<SequentialReport> {
   const started = performance.now();
   let commandsRun = 0;
   let runsDone = 0;
@@ -82,25 +74,24 @@ export async function runSequential(
   // fast-check keeps the last failing candidate of its shrinking as the counterexample, so the
   // last failing run's log is the minimal sequence.
   let failingLog: readonly string[] = [];
-  const reset = internal.get('ResetState');
+  const setting: WorldSetting = { connection, stateQueries: internal, stateEvery: options.stateEvery ?? 1, coverage };
+  let start: StartingWorld | undefined;
   const property = fc.asyncProperty(
     fc.commands([commandSpec.map((spec) => new ChatCommand(spec))], { maxCommands: options.maxCommands, size: 'max', ...(options.replayPath ? { replayPath: options.replayPath } : {}) }),
     async (commands) => {
-      await runQuery(client, reset, []);
-      const world = new World(client, real, values, internal, options.compareStateEachCommand ?? true, coverage);
+      let world: World | undefined;
       try {
-        // The same world every run: its commands are compared one by one, its tables once at the end.
-        for (const spec of bootstrap) await world.run(spec, { compareState: false });
-        await world.compareState('(bootstrap)');
-        world.log.length = 0;
-        await fc.asyncModelRun(() => ({ model: world, real: world }), commands);
-        if (!(options.compareStateEachCommand ?? true)) await world.compareState('(end of run)');
+        if (start === undefined) ({ world, start } = await StartingWorld.build(setting));
+        else world = await start.enter(setting);
+        await fc.asyncModelRun(() => ({ model: world!, real: world! }), commands);
+        // The tail after the last n-th command: a run never ends with its tables unchecked.
+        if (world.log.length % setting.stateEvery !== 0) await world.compareState(`${world.log.at(-1)!} (end of run)`);
       } catch (error) {
-        failingLog = [...world.log];
+        failingLog = [...(world?.log ?? [])];
         shrinking = true;
         throw error;
       } finally {
-        commandsRun += world.log.length;
+        commandsRun += world?.log.length ?? 0;
         runsDone += 1;
         options.onProgress?.(runsDone, commandsRun, shrinking);
       }

@@ -4,7 +4,7 @@ import { SqlError } from '../../model/errors.js';
 import { ModelDatabase } from '../../model/interpreter.js';
 import { query, type Outcome, type Program, type QueryResult } from '../../model/program.js';
 import type { TableName } from '../../model/schema.js';
-import type { Table } from '../../model/state.js';
+import type { State, Table } from '../../model/state.js';
 import type { Row, Value } from '../../model/values.js';
 import { workflow, type WorkflowInputs, type WorkflowName } from '../../model/workflows/index.js';
 import { Comparer, type Difference, type OrderKey } from '../compare/compare.js';
@@ -16,10 +16,11 @@ import type { RealValues } from '../sql/real-values.js';
 import type { QuerySet } from '../sqlc/loader.js';
 import { describeResolved, modelArgs, realArgs } from './arguments.js';
 import type { CommandSpec } from './generators.js';
+import type { RealConnection } from './connection.js';
 import { lockstep } from './lockstep.js';
 
 /** The queries that read a whole table, in the order tables are compared (parents first). */
-const STATE_QUERIES: readonly (readonly [TableName, string])[] = [
+export const STATE_QUERIES: readonly (readonly [TableName, string])[] = [
   ['workspace', 'StateWorkspaces'],
   ['user', 'StateUsers'],
   ['member', 'StateMembers'],
@@ -42,36 +43,53 @@ export class DivergenceError extends Error {
   }
 }
 
+/** What a World runs on and how it reports: shared by every run of a property. */
+export interface WorldSetting {
+  readonly connection: RealConnection;
+  /** chatcheck's own queries (state.sql, fixture.sql): how tables are read. */
+  readonly stateQueries: QuerySet;
+  /** Compare whole tables after every n-th command (1: after each); compareState does it on demand. */
+  readonly stateEvery: number;
+  /** Counts shared by the runs: how often each query ran and how each command ended. */
+  readonly coverage?: Map<string, number>;
+}
+
 /**
- * One run of the sequential property: the model and a PostgreSQL database, both starting empty,
- * and what has been learned about how their ids and times correspond.
+ * One run of the sequential property: the model and a PostgreSQL database side by side, and what
+ * has been learned about how their ids and times correspond. Both start empty, or from a saved
+ * start (see start.ts): the model's state then, and what the tester knew of ids and times.
  */
 export class World {
-  readonly model = new ModelDatabase();
-  readonly correspondence = new Correspondence();
-  readonly comparer = new Comparer(this.correspondence);
+  readonly model: ModelDatabase;
+  readonly correspondence: Correspondence;
+  readonly comparer: Comparer;
+  readonly client: pg.ClientBase;
+  readonly real: PostgresDatabase;
+  readonly values: RealValues;
+  readonly stateQueries: QuerySet;
+  readonly stateEvery: number;
   /** Each command, one readable line, for the counterexample. */
   readonly log: string[] = [];
   /** How often each query ran and how each command ended (`Send → 201`, `GetAgent → row`). */
   readonly coverage: Map<string, number>;
 
-  constructor(
-    readonly client: pg.ClientBase,
-    readonly real: PostgresDatabase,
-    readonly values: RealValues,
-    readonly stateQueries: QuerySet,
-    /** Compare whole tables after every command (true) or only at the end of the run. */
-    readonly compareStateEachCommand: boolean,
-    coverage: Map<string, number> = new Map(),
-  ) {
-    this.coverage = coverage;
+  constructor(setting: WorldSetting, start?: { readonly state: State; readonly correspondence: Correspondence }) {
+    this.client = setting.connection.client;
+    this.real = setting.connection.database;
+    this.values = setting.connection.values;
+    this.stateQueries = setting.stateQueries;
+    this.stateEvery = setting.stateEvery;
+    this.coverage = setting.coverage ?? new Map();
+    this.model = new ModelDatabase(start?.state);
+    this.correspondence = start?.correspondence.copy() ?? new Correspondence();
+    this.comparer = new Comparer(this.correspondence);
   }
 
   #count(key: string): void {
     this.coverage.set(key, (this.coverage.get(key) ?? 0) + 1);
   }
 
-  async run(spec: CommandSpec, { compareState = this.compareStateEachCommand } = {}): Promise<void> {
+  async run(spec: CommandSpec, { compareState = true } = {}): Promise<void> {
     const state = this.model.state;
     const modelInput = modelArgs(spec.args, state, (table) => this.correspondence.knownIds(table));
     const line = `${spec.name}(${describeResolved(spec.args, modelInput)})`;
@@ -90,38 +108,59 @@ export class World {
         ? sameError(result.model, result.real)
         : this.comparer.outcome(result.model, result.real, 'answer');
     if (outcome) throw new DivergenceError(line, 'answer', outcome);
-    if (compareState) await this.compareState(line);
+    if (compareState && this.log.length % this.stateEvery === 0) await this.compareState(line);
   }
 
   /**
    * Compares every table with the model's, then every elapsed time whose timestamps are now known.
    * A table neither side changed since it last matched is not read again: the model's tables are
    * immutable objects (unchanged = the same object), PostgreSQL's are fingerprinted (count, newest
-   * xmin). Both sides unchanged means the comparison would repeat one that passed.
+   * xmin), and after commands that ran only read-only queries not even the fingerprints are asked
+   * for. Both sides unchanged means the comparison would repeat one that passed.
    */
   async compareState(line: string): Promise<void> {
     const state = this.model.state;
-    // A prepared single-row statement: cheaper than reading the tables, and planned once.
-    const fingerprints = await runQuery(this.client, this.stateQueries.get('StateFingerprints'), []);
-    const now = (fingerprints.kind === 'one' ? fingerprints.row : null) ?? {};
+    if (this.real.takeWrote() || this.#fingerprints === undefined) {
+      // A prepared single-row statement: planning its nine scans costs more than running them.
+      const fingerprints = await runQuery(this.client, this.stateQueries.get('StateFingerprints'), []);
+      this.#fingerprints = (fingerprints.kind === 'one' ? fingerprints.row : null) ?? {};
+    }
+    const now = this.#fingerprints;
     const changed = STATE_QUERIES.filter(([table]) => {
       const seen = this.#matched.get(table);
       return seen === undefined || seen.model !== state.table(table) || seen.fingerprint !== now[table];
     });
-    if (changed.length > 0) {
-      // The changed tables in one round trip: a multi-statement text runs as one simple query.
-      const sql = changed.map(([, name]) => this.stateQueries.get(name).sql).join(';\n');
-      const result = (await this.client.query(sql)) as unknown as { rows: Record<string, unknown>[] } | { rows: Record<string, unknown>[] }[];
-      const results = Array.isArray(result) ? result : [result];
-      for (const [i, [table]] of changed.entries()) {
-        const difference = compareTables(table, state.table(table).rows(), results[i]!.rows, this.comparer);
-        if (difference) throw new DivergenceError(line, 'state', difference);
-        this.#matched.set(table, { model: state.table(table), fingerprint: now[table] });
-      }
+    const rows = changed.length > 0 ? await this.readState(changed.map(([, name]) => name)) : [];
+    this.compareTables(line, now, new Map(changed.map(([table], i) => [table, rows[i]!])));
+  }
+
+  /**
+   * Compares tables read from PostgreSQL with the model's and, once they match, remembers them
+   * with their fingerprints (so compareState reads them again only after one side changes them).
+   */
+  compareTables(line: string, fingerprints: Readonly<Record<string, unknown>>, tables: ReadonlyMap<TableName, readonly Record<string, unknown>[]>): void {
+    const state = this.model.state;
+    this.#fingerprints = fingerprints;
+    for (const [table] of STATE_QUERIES) {
+      const rows = tables.get(table);
+      if (rows === undefined) continue;
+      const difference = compareTables(table, state.table(table).rows(), rows, this.comparer);
+      if (difference) throw new DivergenceError(line, 'state', difference);
+      this.#matched.set(table, { model: state.table(table), fingerprint: fingerprints[table] });
     }
     const elapsed = this.comparer.settleElapsed();
     if (elapsed) throw new DivergenceError(line, 'state', elapsed);
   }
+
+  /** Runs internal state queries in one round trip (a multi-statement text is one simple query). */
+  async readState(names: readonly string[]): Promise<Record<string, unknown>[][]> {
+    const sql = names.map((name) => this.stateQueries.get(name).sql).join(';\n');
+    const result = (await this.client.query(sql)) as unknown as { rows: Record<string, unknown>[] } | { rows: Record<string, unknown>[] }[];
+    return (Array.isArray(result) ? result : [result]).map(({ rows }) => rows);
+  }
+
+  /** PostgreSQL's fingerprints as last read; still current while only read-only queries ran. */
+  #fingerprints: Readonly<Record<string, unknown>> | undefined;
 
   /** Per table, the model table and the real fingerprint of the last comparison that passed. */
   readonly #matched = new Map<TableName, { model: Table; fingerprint: unknown }>();

@@ -118,7 +118,7 @@ describe('coverage of the default sequential budget', () => {
       const queries = await loadQueryFiles([...bundledQueryFiles, ...internalQueryFiles], requiredQueries);
       const connection = await openRealConnection(target, queries);
       try {
-        const report = await runSequential(connection.client, connection.database, connection.values, queries, {
+        const report = await runSequential(connection, queries, {
           runs: DEFAULT_RUNS,
           seed: SEED,
           maxCommands: DEFAULT_MAX_COMMANDS,

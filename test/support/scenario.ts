@@ -6,11 +6,11 @@ import { tableNames, type TableName } from '../../model/schema.js';
 import type { Row, Value } from '../../model/values.js';
 import { workflow as workflowProgram, type WorkflowInputs, type WorkflowName } from '../../model/workflows/index.js';
 import { bundledQueryFiles, internalQueryFiles } from '../../src/paths.js';
-import { runQuery } from '../../src/postgres/run-query.js';
 import { requiredQueries } from '../../src/queries/required.js';
 import { modelArgs, type Arg } from '../../src/sequential/arguments.js';
 import { openRealConnection } from '../../src/sequential/connection.js';
-import { bootstrap, type CommandSpec } from '../../src/sequential/generators.js';
+import type { CommandSpec } from '../../src/sequential/generators.js';
+import { StartingWorld } from '../../src/sequential/start.js';
 import { DivergenceError, World } from '../../src/sequential/world.js';
 import { loadQueryFiles, type QuerySet } from '../../src/sqlc/loader.js';
 import { withMigratedDatabaseTarget } from './database.js';
@@ -34,12 +34,8 @@ export async function withScenario(fn: (scenario: Scenario) => Promise<void>): P
   await withMigratedDatabaseTarget(async (target) => {
     const connection = await openRealConnection(target, queries);
     try {
-      // As property.ts starts every run.
-      await runQuery(connection.client, queries.get('ResetState'), []);
-      const world = new World(connection.client, connection.database, connection.values, queries, true);
-      for (const spec of bootstrap) await world.run(spec, { compareState: false });
-      await world.compareState('(bootstrap)');
-      world.log.length = 0;
+      // As property.ts starts its first run.
+      const { world } = await StartingWorld.build({ connection, stateQueries: queries, stateEvery: 1 });
       await fn(new Scenario(world));
     } finally {
       await connection.client.end();

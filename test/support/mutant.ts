@@ -1,0 +1,43 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { bundledQueryFiles, internalQueryFiles } from '../../src/paths.js';
+import { requiredQueries } from '../../src/queries/required.js';
+import { openRealConnection, type RealConnection } from '../../src/sequential/connection.js';
+import { loadQueryFiles, type QuerySet } from '../../src/sqlc/loader.js';
+import { withMigratedDatabaseTarget } from './database.js';
+
+const [chatSql, tasksSql] = bundledQueryFiles as [string, string];
+
+/** Each edit of chat.sql plants one bug the issue names: [name, from, to]. */
+export const plantedBugs: readonly (readonly [string, string, string])[] = [
+  ['drop the COALESCE in UpdateChatSessionSession', "SET session_id = COALESCE(sqlc.narg('session_id'), session_id),", "SET session_id = sqlc.narg('session_id'),"],
+  ['drop AND unread_since IS NULL from SetUnreadSinceIfNull', 'WHERE id = $1 AND unread_since IS NULL;', 'WHERE id = $1;'],
+  ["drop cs.status = 'active' from ListChatSessionsByCreator", "WHERE cs.workspace_id = $1 AND cs.creator_id = $2 AND cs.status = 'active'", 'WHERE cs.workspace_id = $1 AND cs.creator_id = $2'],
+  ['ORDER BY created_at DESC in ListChatMessages', 'WHERE chat_session_id = $1\nORDER BY created_at ASC;', 'WHERE chat_session_id = $1\nORDER BY created_at DESC;'],
+];
+
+/**
+ * Copies chat.sql to a temp file with `from` replaced by `to`, loads it with tasks.sql, and runs
+ * `fn` with a connection to a fresh migrated database; removes both afterwards.
+ */
+export async function withEditedChatSql(from: string, to: string, fn: (connection: RealConnection, queries: QuerySet, file: string) => Promise<void>): Promise<void> {
+  const original = await readFile(chatSql, 'utf8');
+  if (!original.includes(from)) throw new Error(`chat.sql no longer contains ${JSON.stringify(from)}`);
+  const dir = await mkdtemp(path.join(tmpdir(), 'chatcheck-planted-'));
+  try {
+    const mutant = path.join(dir, 'chat.sql');
+    await writeFile(mutant, original.replace(from, to));
+    await withMigratedDatabaseTarget(async (target) => {
+      const queries = await loadQueryFiles([mutant, tasksSql, ...internalQueryFiles], requiredQueries);
+      const connection = await openRealConnection(target, queries);
+      try {
+        await fn(connection, queries, mutant);
+      } finally {
+        await connection.client.end();
+      }
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
