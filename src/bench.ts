@@ -9,12 +9,6 @@
  * Uses the server chatcheck would use (--database-url / DATABASE_URL, else Docker, else embedded).
  */
 import fc from 'fast-check';
-import { SqlError } from '../model/errors.js';
-import { ModelDatabase } from '../model/interpreter.js';
-import { query, type Program } from '../model/program.js';
-import type { TableName } from '../model/schema.js';
-import { idOf } from '../model/state.js';
-import { workflow, type WorkflowInputs, type WorkflowName } from '../model/workflows/index.js';
 import { withLifecycle } from './commands/session.js';
 import { bundledMigrationsDir, bundledQueryFiles, internalQueryFiles } from './paths.js';
 import { connect } from './postgres/databases.js';
@@ -23,9 +17,9 @@ import { runQuery } from './postgres/run-query.js';
 import { provisionServer } from './postgres/server.js';
 import { openTestbed } from './postgres/testbed.js';
 import { requiredQueries } from './queries/required.js';
-import { modelArgs } from './sequential/arguments.js';
 import { openRealConnection } from './sequential/connection.js';
-import { bootstrap, commandSpec, type CommandSpec } from './sequential/generators.js';
+import { commandSteps, type CommandSpec } from './sequential/generators.js';
+import { ModelRun } from './sequential/model-run.js';
 import { runSequential } from './sequential/property.js';
 import { loadQueryFiles } from './sqlc/loader.js';
 
@@ -56,46 +50,22 @@ async function repeat(times: number, measure: () => Promise<number> | number): P
  * tester has it (the bootstrap run once, its state reused, as start.ts does). Returns commands/s.
  */
 function modelOnly(sequences: readonly (readonly CommandSpec[])[]): number {
-  const start = new ModelDatabase();
-  for (const spec of bootstrap) runOnModel(start, spec, allIdsKnown(start));
-  const startState = start.state;
+  const start = ModelRun.startingState();
   const started = performance.now();
   let commands = 0;
   for (const sequence of sequences) {
-    const model = new ModelDatabase(startState);
-    const known = allIdsKnown(model);
+    const run = new ModelRun(start);
     for (const spec of sequence) {
-      runOnModel(model, spec, known);
+      run.run(spec);
       commands++;
     }
   }
   return (commands / (performance.now() - started)) * 1000;
 }
 
-/** Without PostgreSQL there is no correspondence: every id the model ever gave out counts as known. */
-function allIdsKnown(model: ModelDatabase): (table: TableName) => string[] {
-  const ids = new Map<TableName, string[]>();
-  return (table) => {
-    const list = ids.get(table) ?? [];
-    const last = model.state.lastIds[table];
-    for (let n = list.length + 1; n <= last; n++) list.push(idOf(table, n));
-    ids.set(table, list);
-    return list;
-  };
-}
-
-function runOnModel(model: ModelDatabase, spec: CommandSpec, known: (table: TableName) => string[]): void {
-  const args = modelArgs(spec.args, model.state, known);
-  const program: Program<unknown> = spec.kind === 'query' ? query(spec.name, args) : workflow(spec.name as WorkflowName, args as unknown as WorkflowInputs[WorkflowName]);
-  try {
-    model.run(program);
-  } catch (error) {
-    if (!(error instanceof SqlError)) throw error;
-  }
-}
-
 async function main(): Promise<void> {
-  const sequences = fc.sample(fc.array(commandSpec, { maxLength: 50 }), { seed: SEED, numRuns: 500 });
+  // As the property generates them: up to 50 commands (a turn counts as one), at full size.
+  const sequences = fc.sample(fc.array(commandSteps, { maxLength: 50, size: 'max' }), { seed: SEED, numRuns: 500 }).map((steps) => steps.flat());
   // The model is pure CPU: let the JIT warm up on the same work before measuring it.
   await repeat(MODEL_WARMUP, () => modelOnly(sequences));
   const modelRate = await repeat(MODEL_REPEATS, () => modelOnly(sequences));

@@ -12,6 +12,7 @@ import type { RealValues } from '../sql/real-values.js';
  * its own id when the command runs.
  */
 export type Arg =
+  /** The pick-th row of `table` in creation order (modulo their number); negative counts from the newest (-1). */
   | { readonly ref: TableName; readonly pick: number }
   | { readonly unknown: number }
   | { readonly notAUuid: true }
@@ -54,7 +55,7 @@ function modelValue(arg: Arg, state: State, known: KnownIds): Value {
     return row === undefined ? modelValue(arg.otherwise, state, known) : (row[arg.column] ?? null);
   }
   const ids = known(arg.ref);
-  return ids.length === 0 ? 'unknown:0' : ids[arg.pick % ids.length]!;
+  return ids.length === 0 ? 'unknown:0' : ids[((arg.pick % ids.length) + ids.length) % ids.length]!;
 }
 
 /**

@@ -14,10 +14,15 @@ export interface CommandSpec {
 // ---------------------------------------------------------------------------------------------
 // Argument generators
 
-/** Mostly an existing (or once existing) row of `table`; now and then an id no row ever had. */
+/**
+ * Mostly an existing (or once existing) row of `table`; now and then an id no row ever had. The
+ * newest rows get extra weight: they are the ones a run just built (the session just created, the
+ * task just queued or claimed), so following them is what carries a run deep into the lifecycle.
+ */
 const ref = (table: TableName): fc.Arbitrary<Arg> =>
   fc.oneof(
     { weight: 12, arbitrary: fc.nat({ max: 7 }).map((pick): Arg => ({ ref: table, pick })) },
+    { weight: 8, arbitrary: fc.integer({ min: -2, max: -1 }).map((pick): Arg => ({ ref: table, pick })) },
     { weight: 1, arbitrary: fc.nat({ max: 2 }).map((n): Arg => ({ unknown: n + 1 })) },
   );
 
@@ -245,6 +250,50 @@ export const commandSpec: fc.Arbitrary<CommandSpec> = fc.oneof(
   { weight: 10, arbitrary: fc.oneof(...workflowCommands) },
   { weight: 4, arbitrary: fc.oneof(...queryCommands.slice(0, CHAT_QUERIES)) },
   { weight: 2, arbitrary: fc.oneof(...queryCommands.slice(CHAT_QUERIES)) },
+);
+
+// ---------------------------------------------------------------------------------------------
+// Turns: the product's own chains, kept whole
+
+const newestSession: Arg = { ref: 'chat_session', pick: -1 };
+const newestTask: Arg = { ref: 'agent_task_queue', pick: -1 };
+const newestTaskSession = columnOf(newestTask, 'agent_task_queue', 'chat_session_id', { unknown: 1 });
+const newestTaskWorkspace = columnOf(newestTaskSession, 'chat_session', 'workspace_id', { ref: 'workspace', pick: 0 });
+const newestTaskRuntime = columnOf(newestTask, 'agent_task_queue', 'runtime_id', { ref: 'agent_runtime', pick: 0 });
+const newestTaskRuntimeWorkspace = columnOf(newestTaskRuntime, 'agent_runtime', 'workspace_id', { literal: null });
+
+/** Each step of a turn is there five times in six: shrinking can drop any of them. */
+const step = (command: fc.Arbitrary<CommandSpec>) => fc.option(command, { nil: undefined, freq: 6 });
+
+/**
+ * One chat turn as the product runs it: now and then a new session first (sessions get deleted,
+ * archived and cascaded away; without this most turns would find none), then the creator sends to the newest session, the daemon claims
+ * on the runtime of the newest task, starts it, pins its session and completes or fails it. As separate random
+ * commands such a chain is rare (each link one command in twenty, aimed at the right row one time
+ * in a few), and with it the running state and everything after it; as one command it comes
+ * whole, with any step left out now and then.
+ */
+export const turn: fc.Arbitrary<readonly CommandSpec[]> = fc
+  .tuple(
+    fc.option(workflow('CreateChatSession', newSession), { nil: undefined, freq: 2 }),
+    step(workflow('SendChatMessage', fc.constant({ session_id: newestSession, workspace_id: columnOf(newestSession, 'chat_session', 'workspace_id', { ref: 'workspace', pick: 0 }), user_id: columnOf(newestSession, 'chat_session', 'creator_id', { ref: 'user', pick: 0 }) }), { content: plainText.filter((t) => t !== '') })),
+    step(workflow('ClaimTask', fc.constant({ runtime_id: newestTaskRuntime, runtime_workspace_id: newestTaskRuntimeWorkspace, workspace_id: newestTaskRuntimeWorkspace }))),
+    step(workflow('StartTask', fc.constant({ task_id: newestTask, workspace_id: newestTaskWorkspace }))),
+    // The daemon pins the agent's session mid-run, half the time.
+    fc.option(workflow('PinTaskSession', fc.constant({ task_id: newestTask, workspace_id: newestTaskWorkspace }), { session_id: optionalField, work_dir: optionalField }), { nil: undefined, freq: 2 }),
+    step(
+      fc.oneof(
+        workflow('CompleteTask', fc.constant({ task_id: newestTask, workspace_id: newestTaskWorkspace }), { output: optionalField, session_id: optionalField, work_dir: optionalField }),
+        workflow('FailTask', fc.constant({ task_id: newestTask, workspace_id: newestTaskWorkspace }), { error: optionalField, failure_reason: fc.option(failureReason, { nil: undefined }), session_id: optionalField, work_dir: optionalField }),
+      ),
+    ),
+  )
+  .map((steps) => steps.filter((spec): spec is CommandSpec => spec !== undefined));
+
+/** What one fast-check command runs: a single command, or a turn. */
+export const commandSteps: fc.Arbitrary<readonly CommandSpec[]> = fc.oneof(
+  { weight: 19, arbitrary: commandSpec.map((spec) => [spec]) },
+  { weight: 3, arbitrary: turn },
 );
 
 /**
