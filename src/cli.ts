@@ -21,6 +21,7 @@ function withCommonOptions(command: Command): Command {
     .addOption(new Option('--path <path>', 'with --seed: replay the counterexample at this fast-check path').argParser(replayPathOption))
     .addOption(new Option('--max-commands <n>', `most commands in one sequential run (default ${DEFAULT_MAX_COMMANDS})`).argParser(positiveInteger))
     .addOption(new Option('--state-every <n>', 'compare every table after every n-th command and at the end of each run (default 1: after every command); a larger n runs faster and reports a difference later').argParser(positiveInteger))
+    .addOption(new Option('--no-turns', 'generate single commands only, no chat turns (send, claim, start, finish kept together); replay lines add it when a finding needs it'))
     .addOption(new Option('--json <file>', 'also write the report as JSON to this file'));
 }
 
@@ -37,8 +38,8 @@ export function buildProgram(result: { exitCode: number }): Command {
     .helpOption('--help', 'show this help')
     .addHelpText('after', `
 Every command takes --database-url, --queries (repeatable), --migrations, --runs, --seed, --path,
---max-commands, --state-every and --json; "chatcheck check --help" describes them. Without a command, chatcheck
-runs check.
+--max-commands, --state-every, --no-turns and --json; "chatcheck check --help" describes them.
+Without a command, chatcheck runs check.
 
 Exit codes:
   0  the queries conform (no finding)

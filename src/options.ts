@@ -12,6 +12,7 @@ export interface RawOptions {
   path?: string;
   maxCommands?: number;
   stateEvery?: number;
+  turns?: boolean;
   json?: string;
 }
 
@@ -27,6 +28,8 @@ export interface RunOptions {
   readonly maxCommands: number | undefined;
   /** Compare whole tables after every n-th command of a sequential run (and at its end). */
   readonly stateEvery: number | undefined;
+  /** false: generate single commands only, no chat turns (how a shorter counterexample was found). */
+  readonly turns: boolean | undefined;
   readonly jsonFile: string | undefined;
 }
 
@@ -40,6 +43,7 @@ export function resolveOptions(raw: RawOptions): RunOptions {
     path: raw.path,
     maxCommands: raw.maxCommands,
     stateEvery: raw.stateEvery,
+    turns: raw.turns,
     jsonFile: raw.json === undefined ? undefined : path.resolve(raw.json),
   };
 }

@@ -27,6 +27,7 @@ export async function sequentialOn(
     ...splitReplayPath(options.path),
     maxCommands: options.maxCommands ?? DEFAULT_MAX_COMMANDS,
     stateEvery: options.stateEvery,
+    turns: options.turns,
     onProgress,
   });
 }
@@ -88,6 +89,7 @@ export async function runSequentialCommand(options: RunOptions, print: (line: st
 export function sequentialStats(report: SequentialReport): Record<string, unknown> {
   return {
     runs: report.runs,
+    executions: report.executions,
     commands: report.commands,
     commandsPerSecond: report.durationMs > 0 ? Math.round((report.commands / report.durationMs) * 1000) : null,
     durationMs: report.durationMs,
@@ -98,7 +100,7 @@ export function sequentialStats(report: SequentialReport): Record<string, unknow
 
 export function findingJson(finding: SequentialFinding, options: RunOptions): Record<string, unknown> {
   const { replay, ...rest } = finding;
-  return plain({ mode: 'sequential', ...rest, seed: replay.seed, path: replay.path, replayPath: replay.replayPath ?? null, replay: replayCommand(finding, options) }) as Record<string, unknown>;
+  return plain({ mode: 'sequential', ...rest, seed: replay.seed, path: replay.path, replayPath: replay.replayPath ?? null, maxCommands: replay.maxCommands, turns: replay.turns, replay: replayCommand(finding, options) }) as Record<string, unknown>;
 }
 
 /**
@@ -108,8 +110,9 @@ export function findingJson(finding: SequentialFinding, options: RunOptions): Re
 function replayCommand(finding: SequentialFinding, options: RunOptions): string {
   const path = finding.replay.replayPath ? `${finding.replay.path}@${finding.replay.replayPath}` : finding.replay.path;
   const shape = [
-    options.maxCommands !== undefined && options.maxCommands !== DEFAULT_MAX_COMMANDS ? ` --max-commands ${options.maxCommands}` : '',
+    finding.replay.maxCommands !== DEFAULT_MAX_COMMANDS ? ` --max-commands ${finding.replay.maxCommands}` : '',
     options.stateEvery !== undefined && options.stateEvery !== 1 ? ` --state-every ${options.stateEvery}` : '',
+    finding.replay.turns ? '' : ' --no-turns',
   ].join('');
   const queries = options.queryFiles.map((file) => ` --queries ${file}`).join('');
   return `npx chatcheck sequential --seed ${finding.replay.seed} --path ${path}${shape}${queries}`;
@@ -118,16 +121,22 @@ function replayCommand(finding: SequentialFinding, options: RunOptions): string 
 /** The human report: a summary line, or the shrunk counterexample with how to replay it. */
 export function describeSequential(report: SequentialReport, options: RunOptions): string[] {
   const perSecond = report.durationMs > 0 ? Math.round((report.commands / report.durationMs) * 1000) : 0;
-  const summary = `sequential: ${report.runs} runs, ${report.commands} commands (${perSecond}/s), seed ${report.seed}`;
   const finding = report.finding;
+  const executions = report.executions > report.runs ? ` (then ${report.executions - report.runs} more executions shrinking and looking for a shorter case)` : '';
+  const summary = `sequential: ${report.runs} runs${executions}, ${report.commands} commands (${perSecond}/s), seed ${report.seed}`;
   if (!finding) return [`${summary}: no divergence`];
-  const lines = [`${summary}: ${finding.kind} after ${finding.commands.length} command(s), shrunk:`];
+  const elsewhere = finding.replay.seed === report.seed ? '' : `, the shortest found with seed ${finding.replay.seed}`;
+  const lines = [`${summary}: ${finding.kind} after ${finding.commands.length} command(s)${elsewhere}, shrunk:`];
   finding.commands.forEach((command, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${command}`));
   if (finding.divergence) {
     const { where, path, model, real, why } = finding.divergence;
     lines.push(`  diverged at ${where}, ${path}: ${why}`);
     lines.push(`    model:      ${JSON.stringify(plain(model))}`);
     lines.push(`    PostgreSQL: ${JSON.stringify(plain(real))}`);
+  } else if (finding.invariant) {
+    const { name, rule, rows } = finding.invariant;
+    lines.push(`  PostgreSQL broke "${name}": ${rule}`);
+    for (const group of rows) lines.push(`    ${group.join(', ')}`);
   } else {
     lines.push(`  ${finding.summary.split('\n').join('\n  ')}`);
   }

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import type { QuerySet } from '../sqlc/loader.js';
 import { describeArgs } from './arguments.js';
 import type { RealConnection } from './connection.js';
-import { commandSpec, type CommandSpec } from './generators.js';
+import { commandSpec, commandSteps, type CommandSpec } from './generators.js';
 import { StartingWorld } from './start.js';
-import { DivergenceError, World, type WorldSetting } from './world.js';
+import { DivergenceError, InvariantError, World, type WorldSetting } from './world.js';
 
 export interface SequentialOptions {
   readonly runs: number;
@@ -14,6 +14,8 @@ export interface SequentialOptions {
   /** fast-check's replayPath of a command list, printed with a counterexample. */
   readonly replayPath?: string | undefined;
   readonly maxCommands: number;
+  /** Generate chat turns (several commands kept together, see generators.ts) among single commands; default true. */
+  readonly turns?: boolean | undefined;
   /** Compare whole tables after every n-th command (default 1, every command) and at the end of each run. */
   readonly stateEvery?: number | undefined;
   /**
@@ -25,16 +27,25 @@ export interface SequentialOptions {
 }
 
 export interface SequentialFinding {
-  readonly kind: 'divergence' | 'unexpected-error';
+  /**
+   * divergence: the model and PostgreSQL differ; invariant: PostgreSQL's tables break a rule of
+   * model/invariants.ts; unexpected-error: the tester itself failed (a bug in chatcheck).
+   */
+  readonly kind: 'divergence' | 'invariant' | 'unexpected-error';
   readonly summary: string;
   /** The shrunk commands, one line each; the last one is where it diverged. */
   readonly commands: readonly string[];
   readonly divergence?: { readonly command: string; readonly where: string; readonly path: string; readonly model: unknown; readonly real: unknown; readonly why: string };
-  readonly replay: { readonly seed: number; readonly path: string; readonly replayPath?: string };
+  readonly invariant?: { readonly command: string; readonly name: string; readonly rule: string; readonly rows: readonly (readonly string[])[] };
+  /** What replays it: fast-check's seed and path, and the run length it was found with. */
+  readonly replay: { readonly seed: number; readonly path: string; readonly replayPath?: string; readonly maxCommands: number; readonly turns: boolean };
 }
 
 export interface SequentialReport {
+  /** Runs of the property up to and including the first failing one (all of them when none failed). */
   readonly runs: number;
+  /** Every execution of the property: the runs, then shrink attempts and the search for a shorter case. */
+  readonly executions: number;
   readonly commands: number;
   readonly durationMs: number;
   readonly seed: number;
@@ -43,27 +54,36 @@ export interface SequentialReport {
   readonly finding?: SequentialFinding;
 }
 
-/** A generated command, as fast-check's model-based testing wants it. */
+/** A generated command (or a turn of several), as fast-check's model-based testing wants it. */
 class ChatCommand implements fc.AsyncCommand<World, World> {
-  constructor(readonly spec: CommandSpec) {}
+  constructor(readonly specs: readonly CommandSpec[]) {}
 
   check(): boolean {
     return true;
   }
 
   async run(_model: World, world: World): Promise<void> {
-    await world.run(this.spec);
+    for (const spec of this.specs) await world.run(spec);
   }
 
   toString(): string {
-    return `${this.spec.name}(${describeArgs(this.spec.args)})`;
+    return this.specs.map((spec) => `${spec.name}(${describeArgs(spec.args)})`).join('; ');
   }
 }
 
 /**
+ * How many more seeds look for a shorter counterexample once one is found and shrunk. Shrinking
+ * only removes and simplifies what the first failing run had: a run that failed through two whole
+ * chat turns cannot shrink into the two direct query calls that show the same bug. Turns find
+ * depth; single commands shrink finest, so the extra seeds generate single commands only.
+ */
+const SHORTER_SEARCHES = 3;
+
+/**
  * The sequential property: random command sequences run on the model and on PostgreSQL side by
  * side, each result and (by default) the whole state compared after every command. On a
- * difference fast-check shrinks the sequence; the report holds the minimal one and how to replay it.
+ * difference fast-check shrinks the sequence, and a few more seeds with shorter runs look for a
+ * shorter one; the report holds the shortest and how to replay it.
  */
 export async function runSequential(connection: RealConnection, internal: QuerySet, options: SequentialOptions): Promise<SequentialReport> {
   const started = performance.now();
@@ -71,49 +91,64 @@ export async function runSequential(connection: RealConnection, internal: QueryS
   let runsDone = 0;
   let shrinking = false;
   const coverage = new Map<string, number>();
-  // fast-check keeps the last failing candidate of its shrinking as the counterexample, so the
-  // last failing run's log is the minimal sequence.
-  let failingLog: readonly string[] = [];
   const setting: WorldSetting = { connection, stateQueries: internal, stateEvery: options.stateEvery ?? 1, coverage };
   let start: StartingWorld | undefined;
-  const property = fc.asyncProperty(
-    fc.commands([commandSpec.map((spec) => new ChatCommand(spec))], { maxCommands: options.maxCommands, size: 'max', ...(options.replayPath ? { replayPath: options.replayPath } : {}) }),
-    async (commands) => {
-      let world: World | undefined;
-      try {
-        if (start === undefined) ({ world, start } = await StartingWorld.build(setting));
-        else world = await start.enter(setting);
-        await fc.asyncModelRun(() => ({ model: world!, real: world! }), commands);
-        // The tail after the last n-th command: a run never ends with its tables unchecked.
-        if (world.log.length % setting.stateEvery !== 0) await world.compareState(`${world.log.at(-1)!} (end of run)`);
-      } catch (error) {
-        failingLog = [...(world?.log ?? [])];
-        shrinking = true;
-        throw error;
-      } finally {
-        commandsRun += world?.log.length ?? 0;
-        runsDone += 1;
-        options.onProgress?.(runsDone, commandsRun, shrinking);
-      }
-    },
-  );
+
+  /** One fast-check search: a finding (shrunk) or none, and how many runs it made. */
+  const search = async (seed: number, turns: boolean, replay: { path?: string | undefined; replayPath?: string | undefined }): Promise<{ runs: number; finding: SequentialFinding | undefined }> => {
+    // fast-check keeps the last failing candidate of its shrinking as the counterexample, so the
+    // last failing run's log is the minimal sequence.
+    let failingLog: readonly string[] = [];
+    const property = fc.asyncProperty(
+      fc.commands([(turns ? commandSteps : commandSpec.map((spec) => [spec])).map((specs) => new ChatCommand(specs))], {
+        maxCommands: options.maxCommands,
+        size: 'max',
+        ...(replay.replayPath ? { replayPath: replay.replayPath } : {}),
+      }),
+      async (commands) => {
+        let world: World | undefined;
+        try {
+          if (start === undefined) ({ world, start } = await StartingWorld.build(setting));
+          else world = await start.enter(setting);
+          await fc.asyncModelRun(() => ({ model: world!, real: world! }), commands);
+          // The tail after the last n-th command: a run never ends with its tables unchecked.
+          if (world.log.length % setting.stateEvery !== 0) await world.compareState(`${world.log.at(-1)!} (end of run)`);
+        } catch (error) {
+          failingLog = [...(world?.log ?? [])];
+          shrinking = true;
+          throw error;
+        } finally {
+          commandsRun += world?.log.length ?? 0;
+          runsDone += 1;
+          options.onProgress?.(runsDone, commandsRun, shrinking);
+        }
+      },
+    );
+    const details = await fc.check(property, { numRuns: options.runs, seed, ...(replay.path ? { path: replay.path } : {}), endOnFailure: false });
+    return { runs: details.numRuns, finding: details.failed ? describeFailure(details, failingLog, { maxCommands: options.maxCommands, turns }) : undefined };
+  };
+
   const seed = options.seed ?? Date.now() ^ (Math.random() * 0x100000000);
-  const details = await fc.check(property, {
-    numRuns: options.runs,
-    seed,
-    ...(options.path ? { path: options.path } : {}),
-    endOnFailure: false,
-  });
-  const report = { runs: details.numRuns, commands: commandsRun, durationMs: Math.round(performance.now() - started), seed: details.seed, coverage };
-  if (!details.failed) return report;
-  return { ...report, finding: describeFailure(details, failingLog) };
+  const first = await search(seed, options.turns ?? true, options);
+  let finding: SequentialFinding | undefined = first.finding;
+  // A replay (--path) shows exactly the case asked for; a fresh finding gets a shorter one if any.
+  if (finding !== undefined && options.path === undefined) {
+    let shortest: SequentialFinding = finding;
+    for (let attempt = 1; attempt <= SHORTER_SEARCHES && shortest.commands.length > 1; attempt++) {
+      const { finding: shorter } = await search((seed + attempt) | 0, false, {});
+      if (shorter !== undefined && shorter.commands.length < shortest.commands.length) shortest = shorter;
+    }
+    finding = shortest;
+  }
+  const report = { runs: first.runs, executions: runsDone, commands: commandsRun, durationMs: Math.round(performance.now() - started), seed, coverage };
+  return finding === undefined ? report : { ...report, finding };
 }
 
 /** What fast-check found, as the finding the report and --json carry. */
-function describeFailure<Ts>(details: fc.RunDetails<Ts>, commands: readonly string[]): SequentialFinding {
+function describeFailure<Ts>(details: fc.RunDetails<Ts>, commands: readonly string[], shape: { maxCommands: number; turns: boolean }): SequentialFinding {
   // fast-check prints a command list's replayPath as a comment after its commands.
   const replayPath = /\/\*replayPath=['"]?([^'"*]*)['"]?\*\//.exec(String((details.counterexample as unknown[] | null)?.[0] ?? ''))?.[1];
-  const replay = { seed: details.seed, path: details.counterexamplePath ?? '', ...(replayPath ? { replayPath } : {}) };
+  const replay = { seed: details.seed, path: details.counterexamplePath ?? '', ...(replayPath ? { replayPath } : {}), ...shape };
   const error = details.errorInstance;
   if (error instanceof DivergenceError) {
     const { path, model, real, why } = error.difference;
@@ -124,6 +159,10 @@ function describeFailure<Ts>(details: fc.RunDetails<Ts>, commands: readonly stri
       divergence: { command: error.command, where: error.where, path, model, real, why },
       replay,
     };
+  }
+  if (error instanceof InvariantError) {
+    const { command, invariant, offenders } = error;
+    return { kind: 'invariant', summary: error.message, commands, invariant: { command, name: invariant.name, rule: invariant.rule, rows: offenders }, replay };
   }
   const summary = error instanceof Error ? (error.stack ?? error.message) : String(error);
   return { kind: 'unexpected-error', summary, commands, replay };

@@ -4,6 +4,7 @@ import { SqlError } from '../../model/errors.js';
 import { ModelDatabase } from '../../model/interpreter.js';
 import { query, type Outcome, type Program, type QueryResult } from '../../model/program.js';
 import type { TableName } from '../../model/schema.js';
+import { invariants, type Invariant } from '../../model/invariants.js';
 import type { State, Table } from '../../model/state.js';
 import type { Row, Value } from '../../model/values.js';
 import { workflow, type WorkflowInputs, type WorkflowName } from '../../model/workflows/index.js';
@@ -12,7 +13,7 @@ import { Correspondence } from '../compare/correspondence.js';
 import { compareTables } from '../compare/state.js';
 import { runQuery } from '../postgres/run-query.js';
 import type { PostgresDatabase } from '../sql/interpreter.js';
-import type { RealValues } from '../sql/real-values.js';
+import { RealId, type RealValues } from '../sql/real-values.js';
 import type { QuerySet } from '../sqlc/loader.js';
 import { describeResolved, modelArgs, realArgs } from './arguments.js';
 import type { CommandSpec } from './generators.js';
@@ -31,6 +32,18 @@ export const STATE_QUERIES: readonly (readonly [TableName, string])[] = [
   ['chat_message', 'StateChatMessages'],
   ['agent_task_queue', 'StateTasks'],
 ];
+
+/** PostgreSQL's tables break a rule that holds of every state at 60b (model/invariants.ts). */
+export class InvariantError extends Error {
+  constructor(
+    readonly command: string,
+    readonly invariant: Invariant,
+    /** Each group of rows that breaks it together, as model ids where known (else the UUID). */
+    readonly offenders: readonly (readonly string[])[],
+  ) {
+    super(`${command}: PostgreSQL breaks "${invariant.name}": ${invariant.rule}`);
+  }
+}
 
 /** A difference between the worlds, with where it showed. */
 export class DivergenceError extends Error {
@@ -99,7 +112,13 @@ export class World {
       spec.kind === 'query'
         ? [queryProgram(spec.name, modelInput), queryProgram(spec.name, realInput as Record<string, Value>)]
         : [workflow(spec.name as WorkflowName, modelInput as unknown as WorkflowInputs[WorkflowName]), workflow(spec.name as WorkflowName, realInput as unknown as WorkflowInputs[WorkflowName])];
-    const result = await lockstep<Outcome | QueryResult>(this.model, this.real, modelProgram, realProgram, this.comparer, orderOf, this.#modelKey);
+    let result;
+    try {
+      result = await lockstep<Outcome | QueryResult>(this.model, this.real, modelProgram, realProgram, this.comparer, orderOf, this.#modelKey);
+    } finally {
+      // Stopped inside begin…commit (a divergence, or a tester error): nothing of it may linger.
+      if (result === undefined || 'at' in result) await this.real.abandon();
+    }
     if ('at' in result) throw new DivergenceError(line, `statement ${result.at} (${result.step ?? 'end'})`, result.difference);
     for (const step of result.steps) this.#count(`query ${step}`);
     this.#count(`${spec.kind} ${spec.name} → ${outcomeLabel(result.model)}`);
@@ -144,6 +163,11 @@ export class World {
     for (const [table] of STATE_QUERIES) {
       const rows = tables.get(table);
       if (rows === undefined) continue;
+      // A broken rule first: it says more than the row difference it also causes.
+      for (const invariant of invariantsOf(table)) {
+        const offenders = invariant.violations(rows);
+        if (offenders.length > 0) throw new InvariantError(line, invariant, offenders.map((group) => group.map((row) => this.#describeRow(table, row))));
+      }
       const difference = compareTables(table, state.table(table).rows(), rows, this.comparer);
       if (difference) throw new DivergenceError(line, 'state', difference);
       this.#matched.set(table, { model: state.table(table), fingerprint: fingerprints[table] });
@@ -162,6 +186,13 @@ export class World {
   /** PostgreSQL's fingerprints as last read; still current while only read-only queries ran. */
   #fingerprints: Readonly<Record<string, unknown>> | undefined;
 
+  /** A real row by its model id when the correspondence knows it, else by its UUID. */
+  #describeRow(table: TableName, row: Readonly<Record<string, unknown>>): string {
+    const id = row['id'];
+    if (!(id instanceof RealId)) return `${table} ${String(id)}`;
+    return this.correspondence.modelId(id) ?? `${table} ${id.uuid}`;
+  }
+
   /** Per table, the model table and the real fingerprint of the last comparison that passed. */
   readonly #matched = new Map<TableName, { model: Table; fingerprint: unknown }>();
 
@@ -171,6 +202,10 @@ export class World {
     if (from.id === undefined) return undefined;
     return this.model.state.get(from.table, row[from.id] as Value)?.[column];
   };
+}
+
+function invariantsOf(table: TableName): readonly Invariant[] {
+  return invariants.filter((invariant) => invariant.table === table);
 }
 
 function outcomeLabel(result: unknown): string {

@@ -51,6 +51,16 @@ export class PostgresDatabase {
     return wrote;
   }
 
+  /**
+   * Rolls back a transaction a program left open because the tester stopped it midway (a
+   * divergence inside begin…commit), so the next run starts on a clean connection.
+   */
+  async abandon(): Promise<void> {
+    if (!this.#inTransaction) return;
+    this.#inTransaction = false;
+    await this.#client.query('ROLLBACK');
+  }
+
   /** A workflow must end its transactions; one left open is rolled back and reported as a bug. */
   async assertNoOpenTransaction(): Promise<void> {
     if (!this.#inTransaction) return;

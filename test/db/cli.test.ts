@@ -55,26 +55,30 @@ describe('chatcheck check against the project server', () => {
     expect(report).toMatchObject({ version: 1, ok: true, findings: [], knownFindings: [], stats: { command: 'check', queries: 36, sequential: { runs: 3 } } });
   });
 
-  it('sequential: a planted bug in a --queries file is a finding (exit 1) that replays with --seed and --path', async () => {
-    const mutant = path.join(scratch, 'chat-desc.sql');
+  it('sequential: a planted bug in a --queries file is a finding (exit 1); its printed replay line reproduces it', async () => {
+    const mutant = path.join(scratch, 'chat-coalesce.sql');
     const chat = await readFile(path.join(packageRoot, 'src', 'queries', 'chat.sql'), 'utf8');
-    await writeFile(mutant, chat.replace('WHERE chat_session_id = $1\nORDER BY created_at ASC;', 'WHERE chat_session_id = $1\nORDER BY created_at DESC;'));
+    await writeFile(mutant, chat.replace("SET session_id = COALESCE(sqlc.narg('session_id'), session_id),", "SET session_id = sqlc.narg('session_id'),"));
     const queries = ['--queries', mutant, '--queries', path.join(packageRoot, 'src', 'queries', 'tasks.sql')];
     const json = path.join(scratch, 'finding.json');
-    const found = await runCli(['sequential', ...queries, '--seed', '7', '--runs', '200', '--json', json], { databaseUrl: url });
+    const found = await runCli(['sequential', ...queries, '--seed', '7', '--runs', '200', '--max-commands', '40', '--json', json], { databaseUrl: url });
     expect(found.code, found.stderr).toBe(1);
-    expect(found.stdout).toMatch(/rows out of order for ORDER BY created_at ASC/);
-    const report = JSON.parse(await readFile(json, 'utf8')) as { ok: boolean; findings: { kind: string; mode: string; commands: string[]; seed: number; path: string; replayPath: string }[] };
+    type Finding = { kind: string; mode: string; commands: string[]; seed: number; path: string; replayPath: string; maxCommands: number; turns: boolean; replay: string };
+    const report = JSON.parse(await readFile(json, 'utf8')) as { ok: boolean; findings: Finding[] };
     expect(report.ok).toBe(false);
     const [finding] = report.findings;
-    expect(finding).toMatchObject({ kind: 'divergence', mode: 'sequential', seed: 7 });
+    expect(finding).toMatchObject({ kind: 'divergence', mode: 'sequential', maxCommands: 40 });
     expect(finding!.commands.length).toBeLessThanOrEqual(6);
 
-    const printed = /--path (\S+)/.exec(found.stdout)?.[1];
-    expect(printed).toBe(`${finding!.path}@${finding!.replayPath}`);
-    const replayed = await runCli(['sequential', ...queries, '--seed', String(finding!.seed), '--path', printed!], { databaseUrl: url });
+    // The printed line and the JSON agree, and carry every value the run depended on.
+    const line = /^replay: (.*)$/m.exec(found.stdout)?.[1];
+    expect(line).toBe(finding!.replay);
+    expect(line).toContain(`--seed ${finding!.seed} --path ${finding!.path}@${finding!.replayPath} --max-commands 40`);
+    expect(line!.includes(' --no-turns')).toBe(!finding!.turns);
+    const replayed = await runCli(line!.replace(/^npx chatcheck /, '').split(' '), { databaseUrl: url });
     expect(replayed.code, replayed.stderr).toBe(1);
-    expect(replayed.stdout).toContain(finding!.commands.at(-1)!);
+    const shown = (stdout: string) => stdout.split('\n').filter((text) => /^ +\d+\. /.test(text));
+    expect(shown(replayed.stdout)).toEqual(shown(found.stdout));
   });
 
   it('leaves a database it did not create untouched', async () => {

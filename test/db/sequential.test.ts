@@ -4,8 +4,11 @@ import { requiredQueries } from '../../src/queries/required.js';
 import { openRealConnection } from '../../src/sequential/connection.js';
 import { runSequential } from '../../src/sequential/property.js';
 import { loadQueryFiles } from '../../src/sqlc/loader.js';
+import { StartingWorld } from '../../src/sequential/start.js';
+import { DivergenceError } from '../../src/sequential/world.js';
 import { withMigratedDatabaseTarget } from '../support/database.js';
-import { plantedBugs, withEditedChatSql } from '../support/mutant.js';
+import { createSession, query, row } from '../support/scenario.js';
+import { withEditedChatSql, withEditedQueries } from '../support/mutant.js';
 
 describe('sequential property on the bundled queries', () => {
   it('finds no divergence in a CI-sized budget', async () => {
@@ -24,19 +27,56 @@ describe('sequential property on the bundled queries', () => {
 });
 
 describe('comparing tables every n-th command (--state-every)', () => {
-  const [, from, to] = plantedBugs.find(([name]) => name.includes('SetUnreadSinceIfNull'))!;
+  // MarkChatSessionRead is :exec: a version that clears nothing answers like the real one, and
+  // only the tables show the difference.
+  const from = 'UPDATE chat_session SET unread_since = NULL\nWHERE id = $1;';
+  const to = 'UPDATE chat_session SET unread_since = NULL\nWHERE id = $1 AND false;';
+  const commands = [createSession(0), query('SetUnreadSinceIfNull', { id: row('chat_session', 0) }), query('MarkChatSessionRead', { id: row('chat_session', 0) }), query('TouchChatSession', { id: row('chat_session', 0) })];
 
-  it('still finds a wrong write when tables are compared only at the end of each run', async () => {
+  /** Runs the commands with tables compared every n-th; returns where the divergence showed. */
+  async function divergenceEvery(stateEvery: number): Promise<{ command: string; where: string; after: number }> {
+    let shown: { command: string; where: string; after: number } | undefined;
+    await withEditedChatSql(from, to, async (connection, queries) => {
+      const { world } = await StartingWorld.build({ connection, stateQueries: queries, stateEvery });
+      const error = await (async () => {
+        for (const spec of commands) await world.run(spec);
+      })().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(DivergenceError);
+      const { command, where } = error as DivergenceError;
+      shown = { command: command.replace(/\(.*/, ''), where, after: world.log.length };
+    });
+    return shown!;
+  }
+
+  it('every command: the difference shows right after the command that made it', async () => {
+    expect(await divergenceEvery(1)).toEqual({ command: 'MarkChatSessionRead', where: 'state', after: 3 });
+  });
+
+  it('every 2nd command: it shows at the next comparison, after the 4th command', async () => {
+    expect(await divergenceEvery(2)).toEqual({ command: 'TouchChatSession', where: 'state', after: 4 });
+  });
+
+  it('the property still finds and shrinks it when tables are compared only at the end of each run', async () => {
     await withEditedChatSql(from, to, async (connection, queries) => {
       const report = await runSequential(connection, queries, { runs: 200, seed: 7, maxCommands: 40, stateEvery: 1000 });
       expect(report.finding?.kind).toBe('divergence');
       expect(report.finding!.commands.length).toBeLessThanOrEqual(6);
-      // SetUnreadSinceIfNull answers nothing: only the tables show the second call moving the
-      // boundary, and they are compared once, after the run's last command.
-      const { where, command } = report.finding!.divergence!;
-      expect(where).toBe('state');
-      expect(command).toMatch(/ \(end of run\)$/);
-      expect(report.finding!.commands.filter((line) => line.startsWith('SetUnreadSinceIfNull('))).toHaveLength(2);
+    });
+  });
+});
+
+describe('invariant findings', () => {
+  it('a pin that also marks the task running, without started_at: PostgreSQL breaks "running tasks have started_at"', async () => {
+    // UpdateAgentTaskSession is :exec, so its answer agrees with the model's; only the tables show
+    // the damage, and the broken rule is named before the row difference it causes.
+    const from = '    last_heartbeat_at = now()\nWHERE id = $1\n  AND status IN';
+    const to = "    last_heartbeat_at = now(),\n    status = 'running'\nWHERE id = $1\n  AND status IN";
+    await withEditedQueries('tasks', from, to, async (connection, queries) => {
+      const report = await runSequential(connection, queries, { runs: 200, seed: 7, maxCommands: 40 });
+      expect(report.finding?.kind).toBe('invariant');
+      expect(report.finding!.invariant).toMatchObject({ name: 'running tasks have started_at', rows: [[expect.stringMatching(/^agent_task_queue:\d+$/)]] });
+      expect(report.finding!.commands.at(-1)).toMatch(/^(PinTaskSession|UpdateAgentTaskSession)\(/);
+      expect(report.finding!.commands.length).toBeLessThanOrEqual(6);
     });
   });
 });

@@ -17,19 +17,28 @@ export const plantedBugs: readonly (readonly [string, string, string])[] = [
   ['ORDER BY created_at DESC in ListChatMessages', 'WHERE chat_session_id = $1\nORDER BY created_at ASC;', 'WHERE chat_session_id = $1\nORDER BY created_at DESC;'],
 ];
 
+type WithMutant = (connection: RealConnection, queries: QuerySet, file: string) => Promise<void>;
+
 /**
  * Copies chat.sql to a temp file with `from` replaced by `to`, loads it with tasks.sql, and runs
  * `fn` with a connection to a fresh migrated database; removes both afterwards.
  */
-export async function withEditedChatSql(from: string, to: string, fn: (connection: RealConnection, queries: QuerySet, file: string) => Promise<void>): Promise<void> {
-  const original = await readFile(chatSql, 'utf8');
-  if (!original.includes(from)) throw new Error(`chat.sql no longer contains ${JSON.stringify(from)}`);
+export function withEditedChatSql(from: string, to: string, fn: WithMutant): Promise<void> {
+  return withEditedQueries('chat', from, to, fn);
+}
+
+/** As withEditedChatSql, for either bundled file (the other one is loaded as it is). */
+export async function withEditedQueries(file: 'chat' | 'tasks', from: string, to: string, fn: WithMutant): Promise<void> {
+  const source = file === 'chat' ? chatSql : tasksSql;
+  const original = await readFile(source, 'utf8');
+  if (!original.includes(from)) throw new Error(`${path.basename(source)} no longer contains ${JSON.stringify(from)}`);
   const dir = await mkdtemp(path.join(tmpdir(), 'chatcheck-planted-'));
   try {
-    const mutant = path.join(dir, 'chat.sql');
+    const mutant = path.join(dir, path.basename(source));
     await writeFile(mutant, original.replace(from, to));
     await withMigratedDatabaseTarget(async (target) => {
-      const queries = await loadQueryFiles([mutant, tasksSql, ...internalQueryFiles], requiredQueries);
+      const files = file === 'chat' ? [mutant, tasksSql] : [chatSql, mutant];
+      const queries = await loadQueryFiles([...files, ...internalQueryFiles], requiredQueries);
       const connection = await openRealConnection(target, queries);
       try {
         await fn(connection, queries, mutant);
