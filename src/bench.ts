@@ -4,7 +4,9 @@
  *
  *   model only      commands/s of the model alone              baseline: none (pure CPU)
  *   PostgreSQL      commands/s of the sequential property      baseline: SELECT 1 round trips/s
- *   reset           ms to empty the schema between runs        baseline: TRUNCATE of the nine tables
+ *                   (both for each command mix: with turns, and single commands only)
+ *   reset           ms to empty the schema between runs        baseline: TRUNCATE … CASCADE
+ *   start           ms to give a run its starting world        baseline: building it with commands
  *
  * Uses the server chatcheck would use (--database-url / DATABASE_URL, else Docker, else embedded).
  */
@@ -18,9 +20,10 @@ import { provisionServer } from './postgres/server.js';
 import { openTestbed } from './postgres/testbed.js';
 import { requiredQueries } from './queries/required.js';
 import { openRealConnection } from './sequential/connection.js';
-import { commandSteps, type CommandSpec } from './sequential/generators.js';
+import { commandSpec, commandSteps, type CommandSpec } from './sequential/generators.js';
 import { ModelRun } from './sequential/model-run.js';
 import { runSequential } from './sequential/property.js';
+import { StartingWorld } from './sequential/start.js';
 import { loadQueryFiles } from './sqlc/loader.js';
 
 const REPEATS = 5;
@@ -63,13 +66,32 @@ function modelOnly(sequences: readonly (readonly CommandSpec[])[]): number {
   return (commands / (performance.now() - started)) * 1000;
 }
 
+/**
+ * The two command mixes: what the property generates (chat turns among single commands), and
+ * single commands only (--no-turns). A turn's commands are the heavy ones (claims, completions):
+ * the mixes differ in statements per command, so commands/s of one is not that of the other.
+ */
+const MIXES = [
+  { name: 'with turns (default)', turns: true, steps: commandSteps },
+  { name: 'single commands (--no-turns)', turns: false, steps: commandSpec.map((spec) => [spec]) },
+] as const;
+
+/** Statements a run executed: the per-query counts of the coverage map (not the per-command outcomes). */
+function statementsOf(coverage: ReadonlyMap<string, number>): number {
+  let statements = 0;
+  for (const [key, count] of coverage) if (key.startsWith('query ') && !key.includes(' → ')) statements += count;
+  return statements;
+}
+
 async function main(): Promise<void> {
-  // As the property generates them: up to 50 commands (a turn counts as one), at full size.
-  const sequences = fc.sample(fc.array(commandSteps, { maxLength: 50, size: 'max' }), { seed: SEED, numRuns: 500 }).map((steps) => steps.flat());
-  // The model is pure CPU: let the JIT warm up on the same work before measuring it.
-  await repeat(MODEL_WARMUP, () => modelOnly(sequences));
-  const modelRate = await repeat(MODEL_REPEATS, () => modelOnly(sequences));
-  console.log(`model only:  ${Math.round(modelRate).toLocaleString('en')} commands/s (median of ${MODEL_REPEATS} × 500 sequences of up to 50 commands, after ${MODEL_WARMUP} warm-up rounds)`);
+  for (const mix of MIXES) {
+    // As the property generates them: up to 50 steps (a turn counts as one), at full size.
+    const sequences = fc.sample(fc.array(mix.steps, { maxLength: 50, size: 'max' }), { seed: SEED, numRuns: 500 }).map((steps) => steps.flat());
+    // The model is pure CPU: let the JIT warm up on the same work before measuring it.
+    await repeat(MODEL_WARMUP, () => modelOnly(sequences));
+    const modelRate = await repeat(MODEL_REPEATS, () => modelOnly(sequences));
+    console.log(`model only, ${mix.name}:  ${Math.round(modelRate).toLocaleString('en')} commands/s (median of ${MODEL_REPEATS} × 500 sequences of up to 50 steps, after ${MODEL_WARMUP} warm-up rounds)`);
+  }
 
   await withLifecycle(async (lifecycle) => {
     const server = await provisionServer(lifecycle, process.argv[2] ?? undefined);
@@ -85,13 +107,17 @@ async function main(): Promise<void> {
       for (let i = 0; i < 500; i++) await client.query('SELECT 1');
       return (500 / (performance.now() - started)) * 1000;
     });
-    const sequential = await repeat(REPEATS, async () => {
-      const report = await runSequential(connection, queries, { runs: 50, seed: SEED, maxCommands: 50 });
-      if (report.finding) throw new Error(`the bench run found a divergence: ${report.finding.summary}`);
-      return (report.commands / report.durationMs) * 1000;
-    });
-    console.log(`PostgreSQL:  ${Math.round(sequential).toLocaleString('en')} commands/s (sequential property, 50 runs × up to 50 commands, median of ${REPEATS})`);
-    console.log(`             baseline SELECT 1: ${Math.round(roundTrips).toLocaleString('en')} round trips/s; ratio ${(sequential / roundTrips).toFixed(3)} commands per round trip time`);
+    for (const mix of MIXES) {
+      let statementsPerCommand = 0;
+      const sequential = await repeat(REPEATS, async () => {
+        const report = await runSequential(connection, queries, { runs: 50, seed: SEED, maxCommands: 50, turns: mix.turns });
+        if (report.finding) throw new Error(`the bench run found a divergence: ${report.finding.summary}`);
+        statementsPerCommand = statementsOf(report.coverage) / report.commands;
+        return (report.commands / report.durationMs) * 1000;
+      });
+      console.log(`PostgreSQL, ${mix.name}:  ${Math.round(sequential).toLocaleString('en')} commands/s, ${statementsPerCommand.toFixed(2)} statements per command (sequential property, 50 runs × up to 50 steps, median of ${REPEATS})`);
+      console.log(`             beside SELECT 1: ${Math.round(roundTrips).toLocaleString('en')} round trips/s; ratio ${(sequential / roundTrips).toFixed(3)} commands per round trip time`);
+    }
 
     // Reset: fill the schema with the bootstrap world, then empty it, 30 times per method.
     // What a run leaves behind, roughly: a world with a session, its messages and a task.
@@ -106,8 +132,9 @@ async function main(): Promise<void> {
         INSERT INTO agent_task_queue (agent_id, runtime_id, chat_session_id) SELECT a.id, a.runtime_id, s.id FROM a, s`);
     const resetState = queries.get('ResetState');
     const methods: Record<string, (target: typeof client) => Promise<void>> = {
-      'TRUNCATE (baseline)': async (target) => {
-        await target.query('TRUNCATE workspace, "user", member, agent_runtime, agent, issue, chat_session, chat_message, agent_task_queue');
+      // Every other table references one of these two, so CASCADE empties all nine.
+      'TRUNCATE … CASCADE (baseline)': async (target) => {
+        await target.query('TRUNCATE workspace, "user" CASCADE');
       },
       'DELETE with cascades (chosen)': async (target) => {
         await runQuery(target, resetState, []);
@@ -131,10 +158,27 @@ async function main(): Promise<void> {
       await testbed.databases.drop(target.maintenanceDatabase);
       return performance.now() - started;
     });
-    const baseline = results['TRUNCATE (baseline)']!;
+    const baseline = results['TRUNCATE … CASCADE (baseline)']!;
     for (const [name, ms] of Object.entries(results)) {
       console.log(`reset:       ${name.padEnd(36)} ${ms.toFixed(2).padStart(8)} ms  (×${(ms / baseline).toFixed(2)} of TRUNCATE, median of 30)`);
     }
+
+    // The start of a run as the property makes it: the first run builds the world with the ten
+    // bootstrap commands after ResetState; later runs restore it in one round trip (start.ts).
+    const setting = { connection, stateQueries: queries, stateEvery: 1 };
+    const built = await repeat(30, async () => {
+      const started = performance.now();
+      await StartingWorld.build(setting);
+      return performance.now() - started;
+    });
+    const { start } = await StartingWorld.build(setting);
+    const restored = await repeat(30, async () => {
+      const started = performance.now();
+      await start.enter(setting);
+      return performance.now() - started;
+    });
+    console.log(`start:       ${'ResetState + 10 commands (baseline)'.padEnd(36)} ${built.toFixed(2).padStart(8)} ms  (median of 30, tables compared)`);
+    console.log(`start:       ${'restore in one round trip (chosen)'.padEnd(36)} ${restored.toFixed(2).padStart(8)} ms  (×${(restored / built).toFixed(2)} of the baseline, tables compared)`);
   });
 }
 

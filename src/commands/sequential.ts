@@ -123,7 +123,7 @@ export function describeSequential(report: SequentialReport, options: RunOptions
   const perSecond = report.durationMs > 0 ? Math.round((report.commands / report.durationMs) * 1000) : 0;
   const finding = report.finding;
   const executions = report.executions > report.runs ? ` (then ${report.executions - report.runs} more executions shrinking and looking for a shorter case)` : '';
-  const summary = `sequential: ${report.runs} runs${executions}, ${report.commands} commands (${perSecond}/s), seed ${report.seed}`;
+  const summary = `sequential: ${report.runs} run${report.runs === 1 ? '' : 's'}${executions}, ${report.commands} commands (${perSecond}/s), seed ${report.seed}`;
   if (!finding) return [`${summary}: no divergence`];
   const elsewhere = finding.replay.seed === report.seed ? '' : `, the shortest found with seed ${finding.replay.seed}`;
   const lines = [`${summary}: ${finding.kind} after ${finding.commands.length} command(s)${elsewhere}, shrunk:`];

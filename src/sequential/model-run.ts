@@ -29,7 +29,8 @@ export class ModelRun {
 
   /** Runs one command; a database error is an answer like any other. */
   run(spec: CommandSpec): unknown {
-    const args = modelArgs(spec.args, this.model.state, this.#knownIds);
+    const state = this.model.state;
+    const args = modelArgs(spec.args, state, (table) => this.#knownIds(table, state.lastIds[table]));
     const program: Program<unknown> = spec.kind === 'query' ? query(spec.name, args) : workflow(spec.name as WorkflowName, args as unknown as WorkflowInputs[WorkflowName]);
     try {
       return this.model.run(program);
@@ -39,11 +40,10 @@ export class ModelRun {
     }
   }
 
-  readonly #knownIds = (table: TableName): string[] => {
-    const list = this.#known.get(table) ?? [];
-    const last = this.model.state.lastIds[table];
+  #knownIds(table: TableName, last: number): string[] {
+    let list = this.#known.get(table);
+    if (list === undefined) this.#known.set(table, (list = []));
     for (let n = list.length + 1; n <= last; n++) list.push(idOf(table, n));
-    this.#known.set(table, list);
     return list;
-  };
+  }
 }
