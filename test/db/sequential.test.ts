@@ -7,7 +7,7 @@ import { loadQueryFiles } from '../../src/sqlc/loader.js';
 import { StartingWorld } from '../../src/sequential/start.js';
 import { DivergenceError } from '../../src/sequential/world.js';
 import { withMigratedDatabaseTarget } from '../support/database.js';
-import { createSession, query, row } from '../support/scenario.js';
+import { createSession, deleteSession, query, row } from '../support/scenario.js';
 import { withEditedChatSql, withEditedQueries } from '../support/mutant.js';
 
 describe('sequential property on the bundled queries', () => {
@@ -77,6 +77,25 @@ describe('invariant findings', () => {
       expect(report.finding!.invariant).toMatchObject({ name: 'running tasks have started_at', rows: [[expect.stringMatching(/^agent_task_queue:\d+$/)]] });
       expect(report.finding!.commands.at(-1)).toMatch(/^(PinTaskSession|UpdateAgentTaskSession)\(/);
       expect(report.finding!.commands.length).toBeLessThanOrEqual(6);
+    });
+  });
+});
+
+describe('a divergence inside a transaction', () => {
+  it('leaves no transaction open: the next statement on the connection runs', async () => {
+    // The delete's lock fails (division by zero), inside begin…commit: the tester stops the
+    // workflow there, with PostgreSQL's transaction aborted. Left so, every later run would fail
+    // on "current transaction is aborted", and shrinking would end on that instead.
+    const from = 'SELECT id FROM chat_session\nWHERE id = $1\nFOR UPDATE;';
+    const to = 'SELECT id FROM chat_session\nWHERE id = $1 AND 1 / 0 = 1\nFOR UPDATE;';
+    await withEditedChatSql(from, to, async (connection, queries) => {
+      const { world } = await StartingWorld.build({ connection, stateQueries: queries, stateEvery: 1 });
+      await world.run(createSession(0));
+      const error = await world.run(deleteSession(0)).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(DivergenceError);
+      expect((error as DivergenceError).where).toBe('statement 3 (LockChatSessionForDelete)');
+      const { rows } = await connection.client.query<{ sessions: number }>('SELECT count(*)::int AS sessions FROM chat_session');
+      expect(rows).toEqual([{ sessions: 1 }]);
     });
   });
 });
