@@ -90,7 +90,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
         return EXIT_CONFORMS;
       }
-      process.stderr.write(`chatcheck: ${error.message.replace(/^error: /, '')} — see chatcheck --help\n`);
+      // One line: commander puts its "(Did you mean …?)" hint on a line of its own.
+      process.stderr.write(`chatcheck: ${error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')} — see chatcheck --help\n`);
       return EXIT_SETUP;
     }
     if (error instanceof SetupError) {

@@ -175,6 +175,14 @@ describe('setup errors: exit 2, one line with the cause and the fix', () => {
     expectSetupError(await runCli(['--frobnicate'], { databaseUrl: url }), /unknown option '--frobnicate'/);
   });
 
+  it('an unknown option close to a known one: the hint stays on the one line', async () => {
+    expectSetupError(await runCli(['sequential', '--turns'], { databaseUrl: url }), /unknown option '--turns' \(Did you mean --runs\?\) — see chatcheck --help$/);
+  });
+
+  it('--state-every 0', async () => {
+    expectSetupError(await runCli(['sequential', '--state-every', '0'], { databaseUrl: url }), /--state-every <n>.*expected a positive integer, got "0"/);
+  });
+
   it('a malformed --queries file, before any server is touched', async () => {
     const file = path.join(scratch, 'bad.sql');
     await writeFile(file, '-- name: Broken :one\nSELEC 1;\n');
