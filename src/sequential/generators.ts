@@ -26,9 +26,13 @@ const ref = (table: TableName): fc.Arbitrary<Arg> =>
     { weight: 1, arbitrary: fc.nat({ max: 2 }).map((n): Arg => ({ unknown: n + 1 })) },
   );
 
-/** A path id: as `ref`, or now and then a string that is not a UUID (the 400 branches). */
+/**
+ * A path id: as `ref`, or one time in ten a string that is not a UUID (the 400 branches: at one in
+ * sixteen, the rarest routes met theirs only about three times in a default budget, and at one
+ * seed in three not at all).
+ */
 const pathRef = (table: TableName): fc.Arbitrary<Arg> =>
-  fc.oneof({ weight: 15, arbitrary: ref(table) }, { weight: 1, arbitrary: fc.constant<Arg>({ notAUuid: true }) });
+  fc.oneof({ weight: 9, arbitrary: ref(table) }, { weight: 1, arbitrary: fc.constant<Arg>({ notAUuid: true }) });
 
 const literal = <T extends Value>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<Arg> => arbitrary.map((value): Arg => ({ literal: value }));
 
@@ -234,7 +238,8 @@ export const workflowCommands: readonly fc.WeightedArbitrary<CommandSpec>[] = [
   { weight: 2, arbitrary: workflow('GetTaskStatus', daemonTaskRoute(1)) },
   { weight: 4, arbitrary: workflow('CompleteTask', daemonTaskRoute(4), { output: optionalField, session_id: optionalField, work_dir: optionalField, pr_url: fc.option(plainText, { nil: undefined }), invalid_body: sometimes(true) }) },
   { weight: 3, arbitrary: workflow('FailTask', daemonTaskRoute(4), { error: optionalField, failure_reason: fc.option(failureReason, { nil: undefined }), session_id: optionalField, work_dir: optionalField, invalid_body: sometimes(true) }) },
-  { weight: 1, arbitrary: workflow('RecoverOrphans', runtimeRoute) },
+  // Two, not one: its 400 (a runtime id that is not a UUID) is one call in twenty-five.
+  { weight: 2, arbitrary: workflow('RecoverOrphans', runtimeRoute) },
   { weight: 5, arbitrary: workflow('ClaimTask', runtimeRoute) },
   { weight: 1, arbitrary: workflow('SweepStaleTasks', fc.constant({})) },
   { weight: 1, arbitrary: workflow('SweepOfflineRuntimes', fc.constant({})) },
