@@ -106,9 +106,9 @@ const workflowsDir = new URL('../../model/workflows/', import.meta.url);
 
 /**
  * A fixed seed, so the run is the same on every server. The rarest outcomes above (an invalid body
- * past the task access rule, a runtime id that is not a UUID on recover-orphans) come up only a few
- * times in a budget: seeds 1 to 12 reached every outcome at 11 of 12 (seed 12 missed RecoverOrphans'
- * 400). A change to the generators that makes one vanish here should be checked over a few seeds
+ * past the task access rule, a stranger on a pending-task route) come up only a few times in a
+ * budget: seeds 1 to 12 reached every outcome at 11 of 12 (seed 12 missed GetPendingChatTask's
+ * 403). A change to the generators that makes one vanish here should be checked over a few seeds
  * before the seed is blamed.
  */
 const SEED = 6;
