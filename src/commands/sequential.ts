@@ -4,7 +4,7 @@ import { splitReplayPath, type RunOptions } from '../options.js';
 import type { Testbed } from '../postgres/testbed.js';
 import { plain, writeJsonReport } from '../report.js';
 import { openRealConnection } from '../sequential/connection.js';
-import { runSequential, type SequentialFinding, type SequentialReport } from '../sequential/property.js';
+import { runSequential, type SequentialFinding, type SequentialPhase, type SequentialReport } from '../sequential/property.js';
 import type { QuerySet } from '../sqlc/loader.js';
 import { withTestbed } from './setup.js';
 
@@ -17,7 +17,7 @@ export async function sequentialOn(
   lifecycle: Lifecycle,
   queries: QuerySet,
   options: RunOptions,
-  onProgress?: (runsDone: number, commands: number, shrinking: boolean) => void,
+  onProgress?: (runsDone: number, commands: number, phase: SequentialPhase) => void,
 ): Promise<SequentialReport> {
   const connection = await openRealConnection(await testbed.copy('sequential'), queries);
   lifecycle.hold('sequential connection', () => connection.client.end());
@@ -37,21 +37,23 @@ const PROGRESS_INTERVAL_MS = 100;
 
 /**
  * A live progress line on a terminal, rewritten in place (`\r`) at most every PROGRESS_INTERVAL_MS:
- * `sequential: run 37/200, 912 commands`, or after a failing run `sequential: run 91/200 failed,
- * shrinking (12 tries), 2400 commands`. `clear` erases it before the summary is printed.
+ * `sequential: run 37/200, 912 commands`; after a failing run `sequential: run 91/200 failed,
+ * shrinking (12 tries), 2400 commands`, then `…, looking for a shorter case (40 tries), …`.
+ * `clear` erases it before the summary is printed.
  */
 export function progressLine(runs: number, write: (text: string) => void, now: () => number = () => performance.now()) {
   let last = -Infinity;
   let shown = false;
   let failedRun: number | undefined;
   return {
-    update(runsDone: number, commands: number, shrinking: boolean): void {
-      if (shrinking) failedRun ??= runsDone;
+    update(runsDone: number, commands: number, phase: SequentialPhase): void {
+      if (phase !== 'running') failedRun ??= runsDone;
       const time = now();
       if (time - last < PROGRESS_INTERVAL_MS) return;
       last = time;
       shown = true;
-      const run = failedRun === undefined ? `run ${runsDone}/${runs}` : `run ${failedRun}/${runs} failed, shrinking (${runsDone - failedRun} tries)`;
+      const activity = phase === 'searching' ? 'looking for a shorter case' : 'shrinking';
+      const run = failedRun === undefined ? `run ${runsDone}/${runs}` : `run ${failedRun}/${runs} failed, ${activity} (${runsDone - failedRun} tries)`;
       write(`\rsequential: ${run}, ${commands} commands\x1b[K`);
     },
     clear(): void {
@@ -68,7 +70,7 @@ export async function runSequentialCommand(options: RunOptions, print: (line: st
     const progress = process.stdout.isTTY ? progressLine(options.runs ?? DEFAULT_RUNS, (text) => process.stdout.write(text)) : undefined;
     let report: SequentialReport;
     try {
-      report = await sequentialOn(testbed, lifecycle, queries, options, progress && ((runsDone, commands, shrinking) => progress.update(runsDone, commands, shrinking)));
+      report = await sequentialOn(testbed, lifecycle, queries, options, progress && ((runsDone, commands, phase) => progress.update(runsDone, commands, phase)));
     } finally {
       progress?.clear();
     }

@@ -19,12 +19,14 @@ export interface SequentialOptions {
   /** Compare whole tables after every n-th command (default 1, every command) and at the end of each run. */
   readonly stateEvery?: number | undefined;
   /**
-   * Called after each execution of the property with the executions and commands done so far, for
-   * a progress line; `shrinking` from the first failing run on (every later execution is a shrink
-   * attempt, so `runsDone` then counts those too).
+   * Called after each execution of the property with the executions and commands done so far and
+   * the phase: `running` until a run fails, then `shrinking` it, then `searching` for a shorter
+   * case (every execution after the first failing run is a shrink or search attempt).
    */
-  readonly onProgress?: ((runsDone: number, commands: number, shrinking: boolean) => void) | undefined;
+  readonly onProgress?: ((runsDone: number, commands: number, phase: SequentialPhase) => void) | undefined;
 }
+
+export type SequentialPhase = 'running' | 'shrinking' | 'searching';
 
 export interface SequentialFinding {
   /**
@@ -89,7 +91,7 @@ export async function runSequential(connection: RealConnection, internal: QueryS
   const started = performance.now();
   let commandsRun = 0;
   let runsDone = 0;
-  let shrinking = false;
+  let phase: SequentialPhase = 'running';
   const coverage = new Map<string, number>();
   const setting: WorldSetting = { connection, stateQueries: internal, stateEvery: options.stateEvery ?? 1, coverage };
   let start: StartingWorld | undefined;
@@ -115,12 +117,12 @@ export async function runSequential(connection: RealConnection, internal: QueryS
           if (world.log.length % setting.stateEvery !== 0) await world.compareState(`${world.log.at(-1)!} (end of run)`);
         } catch (error) {
           failingLog = [...(world?.log ?? [])];
-          shrinking = true;
+          if (phase === 'running') phase = 'shrinking';
           throw error;
         } finally {
           commandsRun += world?.log.length ?? 0;
           runsDone += 1;
-          options.onProgress?.(runsDone, commandsRun, shrinking);
+          options.onProgress?.(runsDone, commandsRun, phase);
         }
       },
     );
@@ -134,6 +136,7 @@ export async function runSequential(connection: RealConnection, internal: QueryS
   // A replay (--path) shows exactly the case asked for; a fresh finding gets a shorter one if any.
   if (finding !== undefined && options.path === undefined) {
     let shortest: SequentialFinding = finding;
+    phase = 'searching';
     for (let attempt = 1; attempt <= SHORTER_SEARCHES && shortest.commands.length > 1; attempt++) {
       const { finding: shorter } = await search((seed + attempt) | 0, false, {});
       // Of the same kind only: a tester bug must not hide a divergence, nor the reverse.
