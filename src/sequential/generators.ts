@@ -278,6 +278,12 @@ export const commandSpec: fc.Arbitrary<CommandSpec> = fc.oneof(
 // Turns: the product's own chains, kept whole
 
 const newestSession: Arg = { ref: 'chat_session', pick: -1 };
+/** The newest session's creator, in its workspace. */
+const newestSessionRoute = {
+  session_id: newestSession,
+  workspace_id: columnOf(newestSession, 'chat_session', 'workspace_id', { ref: 'workspace', pick: 0 }),
+  user_id: columnOf(newestSession, 'chat_session', 'creator_id', { ref: 'user', pick: 0 }),
+};
 const newestTask: Arg = { ref: 'agent_task_queue', pick: -1 };
 const newestTaskSession = columnOf(newestTask, 'agent_task_queue', 'chat_session_id', { unknown: 1 });
 const newestTaskWorkspace = columnOf(newestTaskSession, 'chat_session', 'workspace_id', { ref: 'workspace', pick: 0 });
@@ -288,20 +294,20 @@ const newestTaskRuntimeWorkspace = columnOf(newestTaskRuntime, 'agent_runtime', 
 const step = (command: fc.Arbitrary<CommandSpec>) => fc.option(command, { nil: undefined, freq: 6 });
 
 /**
- * One chat turn as the product runs it: now and then a new session first (sessions get deleted,
- * archived and cascaded away; without this most turns would find none), then the creator sends to the newest session, the daemon claims
- * on the runtime of the newest task, starts it, pins its session and completes or fails it. As separate random
- * commands such a chain is rare (each link one command in twenty, aimed at the right row one time
- * in a few), and with it the running state and everything after it; as one command it comes
- * whole, with any step left out now and then.
+ * One chat turn as the product runs it: half the time a new session first (sessions get deleted,
+ * archived and cascaded away; without this most turns would find none), then the creator sends to
+ * the newest session, and the daemon claims on the runtime of the newest task, starts it, pins its
+ * session (half the time) and completes or fails it. As separate random commands such a chain is
+ * rare (each link one command in twenty, aimed at the right row one time in a few), and with it
+ * the running state and everything after it; as one command it comes whole, with any step left
+ * out now and then.
  */
 export const turn: fc.Arbitrary<readonly CommandSpec[]> = fc
   .tuple(
     fc.option(workflow('CreateChatSession', newSession), { nil: undefined, freq: 2 }),
-    step(workflow('SendChatMessage', fc.constant({ session_id: newestSession, workspace_id: columnOf(newestSession, 'chat_session', 'workspace_id', { ref: 'workspace', pick: 0 }), user_id: columnOf(newestSession, 'chat_session', 'creator_id', { ref: 'user', pick: 0 }) }), { content: plainText.filter((t) => t !== '') })),
+    step(workflow('SendChatMessage', fc.constant(newestSessionRoute), { content: plainText.filter((t) => t !== '') })),
     step(workflow('ClaimTask', fc.constant({ runtime_id: newestTaskRuntime, runtime_workspace_id: newestTaskRuntimeWorkspace, workspace_id: newestTaskRuntimeWorkspace }))),
     step(workflow('StartTask', fc.constant({ task_id: newestTask, workspace_id: newestTaskWorkspace }))),
-    // The daemon pins the agent's session mid-run, half the time.
     fc.option(workflow('PinTaskSession', fc.constant({ task_id: newestTask, workspace_id: newestTaskWorkspace }), { session_id: optionalField, work_dir: optionalField }), { nil: undefined, freq: 2 }),
     step(
       fc.oneof(
