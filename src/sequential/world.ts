@@ -139,12 +139,12 @@ export class World {
    */
   async compareState(line: string): Promise<void> {
     const state = this.model.state;
-    if (this.real.takeWrote() || this.#fingerprints === undefined) {
+    let now = this.#fingerprints;
+    if (this.real.takeWrote() || now === undefined) {
       // A prepared single-row statement: planning its nine scans costs more than running them.
       const fingerprints = await runQuery(this.client, this.stateQueries.get('StateFingerprints'), []);
-      this.#fingerprints = (fingerprints.kind === 'one' ? fingerprints.row : null) ?? {};
+      now = (fingerprints.kind === 'one' ? fingerprints.row : null) ?? {};
     }
-    const now = this.#fingerprints;
     const changed = STATE_QUERIES.filter(([table]) => {
       const seen = this.#matched.get(table);
       return seen === undefined || seen.model !== state.table(table) || seen.fingerprint !== now[table];
@@ -155,7 +155,8 @@ export class World {
 
   /**
    * Compares tables read from PostgreSQL with the model's and, once they match, remembers them
-   * with their fingerprints (so compareState reads them again only after one side changes them).
+   * with their fingerprints (so compareState reads them again only after one side changes them),
+   * and the fingerprints as PostgreSQL's current ones.
    */
   compareTables(line: string, fingerprints: Readonly<Record<string, unknown>>, tables: ReadonlyMap<TableName, readonly Record<string, unknown>[]>): void {
     const state = this.model.state;

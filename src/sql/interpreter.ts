@@ -64,8 +64,7 @@ export class PostgresDatabase {
   /** A workflow must end its transactions; one left open is rolled back and reported as a bug. */
   async assertNoOpenTransaction(): Promise<void> {
     if (!this.#inTransaction) return;
-    await this.#client.query('ROLLBACK');
-    this.#inTransaction = false;
+    await this.abandon();
     throw new Error('a workflow ended inside a transaction; it was rolled back');
   }
 
