@@ -2,13 +2,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { WorkflowName } from '../../model/workflows/index.js';
 import { DEFAULT_MAX_COMMANDS, DEFAULT_RUNS } from '../../src/commands/sequential.js';
-import { bundledQueryFiles, internalQueryFiles } from '../../src/paths.js';
 import { requiredQueries } from '../../src/queries/required.js';
-import { openRealConnection } from '../../src/sequential/connection.js';
 import { failGuards, unreached, workflowLabel } from '../../src/sequential/coverage.js';
 import { runSequential } from '../../src/sequential/property.js';
-import { loadQueryFiles } from '../../src/sqlc/loader.js';
-import { withMigratedDatabaseTarget } from '../support/database.js';
+import { withTesterConnection } from '../support/database.js';
 
 /** The guards several routes share: the session loader, the daemon's task and runtime access rules. */
 const sessionLoader = ['400 invalid chat session id', '404 chat session not found', '403 not your chat session'];
@@ -115,22 +112,16 @@ const SEED = 6;
 
 describe('coverage of the default sequential budget', () => {
   it(`reaches every query under test and every success and 4xx guard of the workflows (seed ${SEED}, ${DEFAULT_RUNS} runs of ≤ ${DEFAULT_MAX_COMMANDS} commands)`, async () => {
-    await withMigratedDatabaseTarget(async (target) => {
-      const queries = await loadQueryFiles([...bundledQueryFiles, ...internalQueryFiles], requiredQueries);
-      const connection = await openRealConnection(target, queries);
-      try {
-        const report = await runSequential(connection, queries, {
-          runs: DEFAULT_RUNS,
-          seed: SEED,
-          maxCommands: DEFAULT_MAX_COMMANDS,
-        });
-        expect(report.finding?.summary).toBeUndefined();
-        expect(unreached(report.coverage, requiredQueries.map(({ name }) => `query ${name}`))).toEqual([]);
-        const expected = Object.entries(reachable).flatMap(([name, outcomes]) => outcomes.map((outcome) => workflowLabel(name, outcome)));
-        expect(unreached(report.coverage, expected)).toEqual([]);
-      } finally {
-        await connection.client.end();
-      }
+    await withTesterConnection(async (connection, queries) => {
+      const report = await runSequential(connection, queries, {
+        runs: DEFAULT_RUNS,
+        seed: SEED,
+        maxCommands: DEFAULT_MAX_COMMANDS,
+      });
+      expect(report.finding?.summary).toBeUndefined();
+      expect(unreached(report.coverage, requiredQueries.map(({ name }) => `query ${name}`))).toEqual([]);
+      const expected = Object.entries(reachable).flatMap(([name, outcomes]) => outcomes.map((outcome) => workflowLabel(name, outcome)));
+      expect(unreached(report.coverage, expected)).toEqual([]);
     });
   }, 120_000);
 

@@ -1,27 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { bundledQueryFiles, internalQueryFiles } from '../../src/paths.js';
-import { requiredQueries } from '../../src/queries/required.js';
-import { openRealConnection } from '../../src/sequential/connection.js';
 import { runSequential } from '../../src/sequential/property.js';
-import { loadQueryFiles } from '../../src/sqlc/loader.js';
 import { StartingWorld } from '../../src/sequential/start.js';
 import { DivergenceError } from '../../src/sequential/world.js';
-import { withMigratedDatabaseTarget } from '../support/database.js';
+import { withTesterConnection } from '../support/database.js';
 import { createSession, deleteSession, query, row } from '../support/scenario.js';
 import { withEditedChatSql, withEditedQueries } from '../support/mutant.js';
 
 describe('sequential property on the bundled queries', () => {
   it('finds no divergence in a CI-sized budget', async () => {
-    await withMigratedDatabaseTarget(async (target) => {
-      const queries = await loadQueryFiles([...bundledQueryFiles, ...internalQueryFiles], requiredQueries);
-      const connection = await openRealConnection(target, queries);
-      try {
-        const report = await runSequential(connection, queries, { runs: 100, seed: 42, maxCommands: 50 });
-        expect(report.finding?.summary).toBeUndefined();
-        expect(report.commands).toBeGreaterThan(1000);
-      } finally {
-        await connection.client.end();
-      }
+    await withTesterConnection(async (connection, queries) => {
+      const report = await runSequential(connection, queries, { runs: 100, seed: 42, maxCommands: 50 });
+      expect(report.finding?.summary).toBeUndefined();
+      expect(report.commands).toBeGreaterThan(1000);
     });
   });
 });

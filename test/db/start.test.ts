@@ -1,24 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { bundledQueryFiles, internalQueryFiles } from '../../src/paths.js';
 import { runQuery } from '../../src/postgres/run-query.js';
-import { requiredQueries } from '../../src/queries/required.js';
-import { openRealConnection, type RealConnection } from '../../src/sequential/connection.js';
+import type { RealConnection } from '../../src/sequential/connection.js';
 import { StartingWorld } from '../../src/sequential/start.js';
 import { DivergenceError, type WorldSetting } from '../../src/sequential/world.js';
-import { loadQueryFiles, type QuerySet } from '../../src/sqlc/loader.js';
-import { withMigratedDatabaseTarget } from '../support/database.js';
+import type { QuerySet } from '../../src/sqlc/loader.js';
+import { withTesterConnection } from '../support/database.js';
 import { archiveAgent, createSession, deleteRuntime, query, row, send } from '../support/scenario.js';
 
-async function withSetting(fn: (setting: WorldSetting, connection: RealConnection, queries: QuerySet) => Promise<void>): Promise<void> {
-  const queries = await loadQueryFiles([...bundledQueryFiles, ...internalQueryFiles], requiredQueries);
-  await withMigratedDatabaseTarget(async (target) => {
-    const connection = await openRealConnection(target, queries);
-    try {
-      await fn({ connection, stateQueries: queries, stateEvery: 1 }, connection, queries);
-    } finally {
-      await connection.client.end();
-    }
-  });
+function withSetting(fn: (setting: WorldSetting, connection: RealConnection, queries: QuerySet) => Promise<void>): Promise<void> {
+  return withTesterConnection((connection, queries) => fn({ connection, stateQueries: queries, stateEvery: 1 }, connection, queries));
 }
 
 /** Every table as stored, ids and microseconds included. */

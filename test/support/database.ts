@@ -3,6 +3,10 @@ import { inject } from 'vitest';
 import { Lifecycle } from '../../src/lifecycle.js';
 import { connect, OwnedDatabases } from '../../src/postgres/databases.js';
 import { ServerTarget } from '../../src/postgres/target.js';
+import { bundledQueryFiles, internalQueryFiles } from '../../src/paths.js';
+import { requiredQueries } from '../../src/queries/required.js';
+import { openRealConnection, type RealConnection } from '../../src/sequential/connection.js';
+import { loadQueryFiles, type QuerySet } from '../../src/sqlc/loader.js';
 
 let copies = 0;
 
@@ -37,4 +41,30 @@ export async function withMigratedDatabaseTarget<T>(fn: (target: ServerTarget) =
   } finally {
     await lifecycle.close();
   }
+}
+
+/** The SQL under test as loaded once per set of files (loading parses with libpg-query). */
+const querySets = new Map<string, Promise<QuerySet>>();
+
+/**
+ * Runs `fn` with the tester's connection (as the sequential property opens it) to a fresh copy of
+ * the migrated schema, the SQL under test loaded from `files` (default: the bundled chat.sql and
+ * tasks.sql) with chatcheck's own queries; closes and drops it afterwards.
+ */
+export async function withTesterConnection(
+  fn: (connection: RealConnection, queries: QuerySet) => Promise<void>,
+  files: readonly string[] = bundledQueryFiles,
+): Promise<void> {
+  const key = files.join('\n');
+  let loading = querySets.get(key);
+  if (loading === undefined) querySets.set(key, (loading = loadQueryFiles([...files, ...internalQueryFiles], requiredQueries)));
+  const queries = await loading;
+  await withMigratedDatabaseTarget(async (target) => {
+    const connection = await openRealConnection(target, queries);
+    try {
+      await fn(connection, queries);
+    } finally {
+      await connection.client.end();
+    }
+  });
 }

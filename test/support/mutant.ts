@@ -1,11 +1,10 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { bundledQueryFiles, internalQueryFiles } from '../../src/paths.js';
-import { requiredQueries } from '../../src/queries/required.js';
-import { openRealConnection, type RealConnection } from '../../src/sequential/connection.js';
-import { loadQueryFiles, type QuerySet } from '../../src/sqlc/loader.js';
-import { withMigratedDatabaseTarget } from './database.js';
+import { bundledQueryFiles } from '../../src/paths.js';
+import type { RealConnection } from '../../src/sequential/connection.js';
+import type { QuerySet } from '../../src/sqlc/loader.js';
+import { withTesterConnection } from './database.js';
 
 const [chatSql, tasksSql] = bundledQueryFiles as [string, string];
 
@@ -36,16 +35,7 @@ export async function withEditedQueries(file: 'chat' | 'tasks', from: string, to
   try {
     const mutant = path.join(dir, path.basename(source));
     await writeFile(mutant, original.replace(from, to));
-    await withMigratedDatabaseTarget(async (target) => {
-      const files = file === 'chat' ? [mutant, tasksSql] : [chatSql, mutant];
-      const queries = await loadQueryFiles([...files, ...internalQueryFiles], requiredQueries);
-      const connection = await openRealConnection(target, queries);
-      try {
-        await fn(connection, queries, mutant);
-      } finally {
-        await connection.client.end();
-      }
-    });
+    await withTesterConnection((connection, queries) => fn(connection, queries, mutant), file === 'chat' ? [mutant, tasksSql] : [chatSql, mutant]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

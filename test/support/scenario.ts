@@ -5,15 +5,11 @@ import { query as queryStep, type Outcome, type Program, type QueryResult } from
 import { tableNames, type TableName } from '../../model/schema.js';
 import type { Row, Value } from '../../model/values.js';
 import { workflow as workflowProgram, type WorkflowInputs, type WorkflowName } from '../../model/workflows/index.js';
-import { bundledQueryFiles, internalQueryFiles } from '../../src/paths.js';
-import { requiredQueries } from '../../src/queries/required.js';
 import { modelArgs, type Arg } from '../../src/sequential/arguments.js';
-import { openRealConnection } from '../../src/sequential/connection.js';
 import type { CommandSpec } from '../../src/sequential/generators.js';
 import { StartingWorld } from '../../src/sequential/start.js';
 import { DivergenceError, World } from '../../src/sequential/world.js';
-import { loadQueryFiles, type QuerySet } from '../../src/sqlc/loader.js';
-import { withMigratedDatabaseTarget } from './database.js';
+import { withTesterConnection } from './database.js';
 
 /**
  * Fixed command lists run through a World: the model and the real PostgreSQL in lockstep, every
@@ -26,20 +22,11 @@ import { withMigratedDatabaseTarget } from './database.js';
 /** What a command answered: a workflow's HTTP outcome, a query's result, or the SqlError it ended with. */
 export type Answer = Outcome | QueryResult | SqlError;
 
-let loaded: Promise<QuerySet> | undefined;
-
 export async function withScenario(fn: (scenario: Scenario) => Promise<void>): Promise<void> {
-  loaded ??= loadQueryFiles([...bundledQueryFiles, ...internalQueryFiles], requiredQueries);
-  const queries = await loaded;
-  await withMigratedDatabaseTarget(async (target) => {
-    const connection = await openRealConnection(target, queries);
-    try {
-      // As property.ts starts its first run.
-      const { world } = await StartingWorld.build({ connection, stateQueries: queries, stateEvery: 1 });
-      await fn(new Scenario(world));
-    } finally {
-      await connection.client.end();
-    }
+  await withTesterConnection(async (connection, queries) => {
+    // As property.ts starts its first run.
+    const { world } = await StartingWorld.build({ connection, stateQueries: queries, stateEvery: 1 });
+    await fn(new Scenario(world));
   });
 }
 
