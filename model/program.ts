@@ -2,10 +2,12 @@ import type { Row, Value } from './values.js';
 
 /**
  * A workflow is written once, as a generator that yields the statements it wants run and gets each
- * one's result back (or, on a database error, has a SqlError thrown in at the yield). Two
- * interpreters run it: the model's (model/interpreter.ts), against the model's query functions, and
- * the real one (src/), against the SQL under test on PostgreSQL. The race explorer will step the
- * same generators one statement at a time on separate connections.
+ * one's result back (or, on a database error, has a SqlError thrown in at the yield). Whatever
+ * performs the steps is a StepDriver: the model's database (model/model-database.ts), against the
+ * model's query functions, and a PostgreSQL connection (src/sql/postgres-database.ts), against the
+ * SQL under test. Three runners drive them: the model alone, the lockstep of both (the sequential
+ * property), and the race explorer (src/race/), which steps several programs one statement at a
+ * time, each on a connection of its own.
  */
 export type Step =
   /** Run a named query with arguments by parameter name (see src/queries/required.ts for the names). */
@@ -27,6 +29,15 @@ export type QueryResult =
 export type StepResult = QueryResult | { readonly kind: 'done' } | { readonly kind: 'value'; readonly value: Value };
 
 export type Program<R> = Generator<Step, R, StepResult>;
+
+/**
+ * One connection to a database that performs a program's steps: returns each step's result, or
+ * throws a SqlError for a database error. A transaction opened by `begin` stays open between calls.
+ * The model answers at once; PostgreSQL answers with a promise.
+ */
+export interface StepDriver {
+  perform(step: Step): StepResult | Promise<StepResult>;
+}
 
 /** Helpers for writing workflows: `const row = yield* one('GetAgent', { id })`. */
 export function* query(name: string, args: Readonly<Record<string, Value>>): Program<QueryResult> {
@@ -64,7 +75,7 @@ export function* rollback(): Program<void> {
 
 export function* elapsedMs(from: Value, to: Value): Program<Value> {
   const result = yield { op: 'elapsedMs', from, to };
-  if (result.kind !== 'value') throw new Error('elapsedMs: the interpreter answered with no value');
+  if (result.kind !== 'value') throw new Error('elapsedMs: the driver answered with no value');
   return result.value;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Programs that build the world around chat with chatcheck's fixture queries (src/queries/fixture.sql):
  * workspaces, users, runtimes, agents, and the legacy states nothing at 60b writes. They run on
- * either interpreter, like the workflows.
+ * either driver, like the workflows.
  */
 import { exec, one, type Program } from '../program.js';
 import type { Row, Value } from '../values.js';

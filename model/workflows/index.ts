@@ -1,6 +1,6 @@
 /**
  * The catalogue of workflows, as data: operation name → generator function and its input type. Each
- * one is written once and runs on the model's interpreter and on PostgreSQL alike.
+ * one is written once and runs on the model database and on PostgreSQL alike.
  *
  * Ids in inputs are opaque Values (model ids or real ids). A path/body id that is not a UUID is the
  * string NOT_A_UUID ('not-a-uuid'); workflows answer 400 for it before any statement.

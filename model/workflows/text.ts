@@ -1,6 +1,6 @@
 /**
  * The two text transformations the completion and failure paths apply before writing an assistant
- * message. Both are plain string functions; both interpreters run this same code, so an
+ * message. Both are plain string functions; both drivers run this same code, so an
  * approximation here can never show up as a divergence between model and database.
  */
 

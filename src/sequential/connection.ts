@@ -2,7 +2,7 @@ import pg from 'pg';
 import { catalogue } from '../../model/catalogue.js';
 import type { RequiredQuery } from '../queries/required.js';
 import { requiredQueries } from '../queries/required.js';
-import { PostgresDatabase } from '../sql/interpreter.js';
+import { PostgresDatabase } from '../sql/postgres-database.js';
 import { RealValues } from '../sql/real-values.js';
 import type { ServerTarget } from '../postgres/target.js';
 import type { QuerySet } from '../sqlc/loader.js';

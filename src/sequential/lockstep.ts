@@ -1,12 +1,7 @@
 import { SqlError } from '../../model/errors.js';
-import type { Program, Step, StepResult } from '../../model/program.js';
+import type { Program, Step, StepDriver, StepResult } from '../../model/program.js';
 import type { Comparer, Difference, ModelKeyReader, OrderKey } from '../compare/compare.js';
-import type { PostgresDatabase } from '../sql/interpreter.js';
-
-/** The model's side of a lockstep run: one step at a time, database errors thrown as SqlError. */
-export interface ModelStepper {
-  perform(step: Step): StepResult;
-}
+import type { PostgresDatabase } from '../sql/postgres-database.js';
 
 export type Answer<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: SqlError };
 
@@ -25,7 +20,7 @@ export interface Divergence {
  * reported at the statement that caused it, not at some later symptom.
  */
 export async function lockstep<R>(
-  model: ModelStepper,
+  model: StepDriver,
   real: PostgresDatabase,
   modelProgram: Program<R>,
   realProgram: Program<R>,
@@ -51,7 +46,7 @@ export async function lockstep<R>(
     const sameStep = compareSteps(modelStep, realStep, comparer);
     if (sameStep) return { at, step: label, difference: sameStep };
 
-    let modelAnswer = answer(() => model.perform(modelStep));
+    let modelAnswer = await answerAsync(async () => model.perform(modelStep));
     const realAnswer = await answerAsync(() => real.perform(realStep));
     const pairing: number[] = [];
     const difference = compareAnswers(modelAnswer, realAnswer, comparer, modelStep.op === 'query' ? orderOf(modelStep.name) : undefined, modelKey, pairing);
@@ -114,15 +109,6 @@ function compareAnswers(
   if (m.kind === 'many' && r.kind === 'many') return comparer.list(m.rows, r.rows, 'rows', order, modelKey, true, pairing);
   if (m.kind === 'value' && r.kind === 'value') return comparer.value(m.value, r.value, 'value');
   return undefined;
-}
-
-function answer<T>(perform: () => T): Answer<T> {
-  try {
-    return { ok: true, value: perform() };
-  } catch (error) {
-    if (error instanceof SqlError) return { ok: false, error };
-    throw error;
-  }
 }
 
 async function answerAsync<T>(perform: () => Promise<T>): Promise<Answer<T>> {

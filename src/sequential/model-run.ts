@@ -1,5 +1,5 @@
 import { SqlError } from '../../model/errors.js';
-import { ModelDatabase } from '../../model/interpreter.js';
+import { ModelDatabase } from '../../model/model-database.js';
 import { query, type Program } from '../../model/program.js';
 import type { TableName } from '../../model/schema.js';
 import { idOf, type State } from '../../model/state.js';

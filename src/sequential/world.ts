@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { catalogue } from '../../model/catalogue.js';
 import { SqlError } from '../../model/errors.js';
-import { ModelDatabase } from '../../model/interpreter.js';
+import { ModelDatabase } from '../../model/model-database.js';
 import { query, type Outcome, type Program, type QueryResult } from '../../model/program.js';
 import type { TableName } from '../../model/schema.js';
 import { invariants, type Invariant } from '../../model/invariants.js';
@@ -12,7 +12,7 @@ import { Comparer, type Difference, type OrderKey } from '../compare/compare.js'
 import { Correspondence } from '../compare/correspondence.js';
 import { compareTables } from '../compare/state.js';
 import { runQuery } from '../postgres/run-query.js';
-import type { PostgresDatabase } from '../sql/interpreter.js';
+import type { PostgresDatabase } from '../sql/postgres-database.js';
 import { RealId, type RealValues } from '../sql/real-values.js';
 import type { QuerySet } from '../sqlc/loader.js';
 import { describeResolved, modelArgs, realArgs } from './arguments.js';

@@ -2,7 +2,7 @@
  * Helpers shared by the unit tests of the model (test/unit/model-*.test.ts) and of its workflows
  * (test/unit/workflows-*.test.ts).
  */
-import { ModelDatabase } from '../../model/interpreter.js';
+import { ModelDatabase } from '../../model/model-database.js';
 import { exec, many, one, type Outcome, type Program } from '../../model/program.js';
 import { Instant, type Row, type Value } from '../../model/values.js';
 import { injectFaults, stepLabel, traced, type Fault, type TracedStep } from '../../model/workflows/instrument.js';

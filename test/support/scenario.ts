@@ -1,6 +1,6 @@
 import { isDeepStrictEqual, inspect } from 'node:util';
 import { SqlError } from '../../model/errors.js';
-import { ModelDatabase } from '../../model/interpreter.js';
+import { ModelDatabase } from '../../model/model-database.js';
 import { query as queryStep, type Outcome, type Program, type QueryResult } from '../../model/program.js';
 import { tableNames, type TableName } from '../../model/schema.js';
 import type { Row, Value } from '../../model/values.js';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SqlError } from '../../model/errors.js';
-import { ModelDatabase } from '../../model/interpreter.js';
+import { ModelDatabase } from '../../model/model-database.js';
 import { exec, many, one, type Program } from '../../model/program.js';
 import { foreignKeys, schema, tableNames } from '../../model/schema.js';
 import { Instant, type Value } from '../../model/values.js';

@@ -4,7 +4,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SqlError } from '../../model/errors.js';
-import { ModelDatabase } from '../../model/interpreter.js';
+import { ModelDatabase } from '../../model/model-database.js';
 import { exec, one, type Outcome } from '../../model/program.js';
 import type { Row, Value } from '../../model/values.js';
 import { createAgent, createRuntime, createWorld, moveAgent, type World } from '../../model/workflows/fixtures.js';

@@ -4,7 +4,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SqlError } from '../../model/errors.js';
-import { ModelDatabase } from '../../model/interpreter.js';
+import { ModelDatabase } from '../../model/model-database.js';
 import { many, type Step } from '../../model/program.js';
 import { Elapsed, Instant, type Value } from '../../model/values.js';
 import { createWorld, setRuntimeStatus, type World } from '../../model/workflows/fixtures.js';

@@ -5,7 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SqlError } from '../../model/errors.js';
-import { ModelDatabase } from '../../model/interpreter.js';
+import { ModelDatabase } from '../../model/model-database.js';
 import { many, one, type Outcome } from '../../model/program.js';
 import type { Value } from '../../model/values.js';
 import { archiveAgent, archiveChatSession, createUser, createMember, createWorld, type World } from '../../model/workflows/fixtures.js';

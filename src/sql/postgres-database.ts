@@ -1,17 +1,17 @@
 import type pg from 'pg';
 import { SqlError } from '../../model/errors.js';
-import type { Program, Step, StepResult } from '../../model/program.js';
+import type { Program, Step, StepDriver, StepResult } from '../../model/program.js';
 import { bindArguments, runQuery } from '../postgres/run-query.js';
 import type { RequiredQuery } from '../queries/required.js';
 import type { QuerySet } from '../sqlc/loader.js';
 import { RealInstant, RealValues } from './real-values.js';
 
 /**
- * Runs workflow programs on PostgreSQL with the SQL under test — the twin of the model's
- * interpreter. Each 'query' step runs the named statement (autocommit unless inside begin/commit);
+ * Runs workflow programs on one PostgreSQL connection with the SQL under test — the twin of the
+ * model's database (model/model-database.ts). Each 'query' step runs the named statement (autocommit unless inside begin/commit);
  * a server error is thrown into the program as a SqlError, as the model throws its own.
  */
-export class PostgresDatabase {
+export class PostgresDatabase implements StepDriver {
   readonly #client: pg.ClientBase;
   readonly #queries: QuerySet;
   readonly #contracts: ReadonlyMap<string, RequiredQuery>;

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { catalogue, queries, queryOrderings } from '../../model/catalogue.js';
 import { SqlError } from '../../model/errors.js';
-import { ModelDatabase } from '../../model/interpreter.js';
+import { ModelDatabase } from '../../model/model-database.js';
 import { begin, commit, elapsedMs, exec, many, one, rollback, type Program } from '../../model/program.js';
 import { State } from '../../model/state.js';
 import { Elapsed, Instant, type Row } from '../../model/values.js';

@@ -1,7 +1,7 @@
 import { runQuery } from './catalogue.js';
 import { Sequences, Transaction } from './database.js';
 import { SqlError } from './errors.js';
-import type { Program, Step, StepResult } from './program.js';
+import type { Program, Step, StepDriver, StepResult } from './program.js';
 import { State } from './state.js';
 import { Elapsed, Instant, type Value } from './values.js';
 
@@ -32,7 +32,7 @@ const done: StepResult = { kind: 'done' };
  * The database has one connection: run() drives a whole program through it, perform() one step.
  * Programs run one after another; the model has no concurrent transactions (no snapshots, no locks).
  */
-export class ModelDatabase {
+export class ModelDatabase implements StepDriver {
   #committed: State;
   readonly #sequences: Sequences;
   /** The connection's open transaction, if any, and whether an error aborted it. */
