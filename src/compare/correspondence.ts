@@ -20,10 +20,18 @@ export class Correspondence {
   /** What was learned during the current attempt, to forget it if the attempt fails. */
   #journal: (() => void)[] | undefined;
 
+  /**
+   * @param timeOrder whether a later tick must be a later (or equal) real time. The race explorer
+   *   turns it off: a statement that waited keeps its transaction's earlier now(), so real times
+   *   follow transaction starts, not the serial order the model ran, and only equality is checked
+   *   (one tick is one real value).
+   */
+  constructor(readonly timeOrder = true) {}
+
   /** A copy that learns on its own from here on (for a run that starts where this one stands). */
-  copy(): Correspondence {
+  copy(timeOrder = this.timeOrder): Correspondence {
     if (this.#journal !== undefined) throw new Error('Correspondence.copy inside an attempt');
-    const copy = new Correspondence();
+    const copy = new Correspondence(timeOrder);
     for (const [model, real] of this.#realByModel) copy.#learnId(model, real);
     for (const [tick, micros] of this.#microsByTick) copy.#learnTime(tick, micros);
     return copy;
@@ -92,13 +100,13 @@ export class Correspondence {
     return this.#modelByReal.get(real);
   }
 
-  /** Pairs a tick with a real timestamp, checking equality and order against what is known. */
+  /** Pairs a tick with a real timestamp, checking equality (and order, with timeOrder) against what is known. */
   matchTime(model: Instant, real: RealInstant): string | undefined {
     const known = this.#microsByTick.get(model.tick);
     if (known !== undefined) {
       return known === real.micros ? undefined : `${model} is ${formatMicros(known)} elsewhere, ${real.text} here`;
     }
-    for (const [tick, micros] of this.#microsByTick) {
+    for (const [tick, micros] of this.timeOrder ? this.#microsByTick : []) {
       if (tick < model.tick && micros > real.micros) return `${model} (${real.text}) is earlier than the earlier t${tick} (${formatMicros(micros)})`;
       if (tick > model.tick && micros < real.micros) return `${model} (${real.text}) is later than the later t${tick} (${formatMicros(micros)})`;
     }

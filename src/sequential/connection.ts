@@ -16,10 +16,10 @@ export interface RealConnection {
 /**
  * A connection for the tester: UUIDs and timestamps parsed into RealId/RealInstant, the session in
  * UTC with ISO dates so timestamps parse exactly, and the SQL under test bound by the contract of
- * required.ts (the fixture queries by their own parameter names).
+ * required.ts (the fixture queries by their own parameter names). Connections that must see the same
+ * rows as the same objects (the race explorer's sessions) share one `values`.
  */
-export async function openRealConnection(target: ServerTarget, queries: QuerySet): Promise<RealConnection> {
-  const values = new RealValues();
+export async function openRealConnection(target: ServerTarget, queries: QuerySet, values = new RealValues()): Promise<RealConnection> {
   const client = new pg.Client({ connectionString: target.connectionString, types: values.types, application_name: 'chatcheck' });
   client.on('error', () => {});
   await client.connect();

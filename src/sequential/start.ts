@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { State } from '../../model/state.js';
 import type { Correspondence } from '../compare/correspondence.js';
 import { runQuery } from '../postgres/run-query.js';
-import { bootstrap } from './generators.js';
+import { bootstrap, type CommandSpec } from './generators.js';
 import { STATE_QUERIES, World, type WorldSetting } from './world.js';
 
 /**
@@ -24,12 +24,16 @@ export class StartingWorld {
     readonly restoreSql: string,
   ) {}
 
-  /** Builds the start on an empty schema with the bootstrap commands; returns the world standing there. */
-  static async build(setting: WorldSetting): Promise<{ world: World; start: StartingWorld }> {
+  /**
+   * Builds the start on an empty schema with the bootstrap commands, then `more` (the race
+   * explorer's scenarios: a session, a queued or running task), each run and compared in lockstep;
+   * returns the world standing there.
+   */
+  static async build(setting: WorldSetting, more: readonly CommandSpec[] = []): Promise<{ world: World; start: StartingWorld }> {
     const { client } = setting.connection;
     await runQuery(client, setting.stateQueries.get('ResetState'), []);
     const world = new World(setting);
-    for (const spec of bootstrap) await world.run(spec, { compareState: false });
+    for (const spec of [...bootstrap, ...more]) await world.run(spec, { compareState: false });
     await world.compareState('(bootstrap)');
     world.log.length = 0;
     const saved = await runQuery(client, setting.stateQueries.get('StateAsJson'), []);

@@ -3,7 +3,7 @@ import { SqlError } from '../../model/errors.js';
 import type { Program, Step, StepDriver, StepResult } from '../../model/program.js';
 import { bindArguments, runQuery } from '../postgres/run-query.js';
 import type { RequiredQuery } from '../queries/required.js';
-import type { QuerySet } from '../sqlc/loader.js';
+import type { NamedQuery, QuerySet } from '../sqlc/loader.js';
 import { RealInstant, RealValues } from './real-values.js';
 
 /**
@@ -22,6 +22,16 @@ export class PostgresDatabase implements StepDriver {
     this.#client = client;
     this.#queries = queries;
     this.#contracts = contracts;
+  }
+
+  /** Whether a transaction is open on the connection (begun and not yet committed or rolled back). */
+  get inTransaction(): boolean {
+    return this.#inTransaction;
+  }
+
+  /** The loaded query `name` (what it is, whether it can wait for a lock). */
+  query(name: string): NamedQuery {
+    return this.#queries.get(name);
   }
 
   async run<R>(program: Program<R>): Promise<R> {

@@ -26,6 +26,12 @@ export interface NamedQuery {
    * A function called from a SELECT is trusted not to write: the schema under test defines none.
    */
   readonly readOnly: boolean;
+  /**
+   * Whether the statement can wait for another transaction's lock: any writer, and a SELECT with a
+   * row-locking clause (FOR UPDATE, FOR NO KEY UPDATE, FOR SHARE, FOR KEY SHARE). A plain SELECT
+   * takes no row lock and never waits; the race explorer only asks the server about the others.
+   */
+  readonly canWait: boolean;
 }
 
 /** Queries by name, in file order. Names are unique: the loader refuses duplicates. */
@@ -85,7 +91,7 @@ export function parseQueryFile(text: string, file: string): NamedQuery[] {
     if (earlier !== undefined) throw duplicateName({ ...block, file }, earlier);
     const statement = onlyStatement(block, file);
     const { sql, params } = bindParameters(statement, { file, query: block.name, snippet: block.body });
-    queries.push({ name: block.name, kind: block.kind, sql, params, file, line: block.line, readOnly: isReadOnly(statement) });
+    queries.push({ name: block.name, kind: block.kind, sql, params, file, line: block.line, readOnly: isReadOnly(statement), canWait: canWait(statement) });
   }
   return queries;
 }
@@ -151,6 +157,17 @@ function isReadOnly(statement: RawStmt): boolean {
   };
   walk(statement.stmt, { InsertStmt: write, UpdateStmt: write, DeleteStmt: write, MergeStmt: write });
   return !writes;
+}
+
+function canWait(statement: RawStmt): boolean {
+  if (!isReadOnly(statement)) return true;
+  let locks = false;
+  walk(statement.stmt, {
+    LockingClause: () => {
+      locks = true;
+    },
+  });
+  return locks;
 }
 
 function duplicateName(query: { name: string; file: string; line: number }, earlier: NamedQuery): QueryFileError {
