@@ -18,6 +18,7 @@ import {
   type StartTaskInput,
 } from './daemon.js';
 import { deleteChatSession, type DeleteChatSessionInput } from './delete.js';
+import { deleteChatSessionTxNoLock, deleteChatSessionV1 } from './delete-variants.js';
 import {
   failTask,
   recoverOrphans,
@@ -103,7 +104,44 @@ export function workflow<K extends WorkflowName>(name: K, input: WorkflowInputs[
   return (workflows[name] as Workflow<WorkflowInputs[K]>)(input);
 }
 
+/**
+ * Another version of operation `of` (an earlier commit, or the final one with a step removed), run in
+ * its place by the race explorer to show what the final version fixed. Not 60b behaviour.
+ */
+export interface WorkflowVariant<K extends WorkflowName = WorkflowName> {
+  readonly of: K;
+  readonly workflow: Workflow<WorkflowInputs[K]>;
+  readonly description: string;
+}
+
+/** A variant of any operation; narrowing on `of` types its workflow's input. */
+export type AnyWorkflowVariant = { [K in WorkflowName]: WorkflowVariant<K> }[WorkflowName];
+
+export const workflowVariants: Readonly<Record<string, AnyWorkflowVariant>> = {
+  'delete:v1': {
+    of: 'DeleteChatSession',
+    workflow: deleteChatSessionV1,
+    description: 'PR #2115 first commit: cancel and delete as separate autocommits, no lock; a cancel error is only logged',
+  },
+  'delete:tx-no-lock': {
+    of: 'DeleteChatSession',
+    workflow: deleteChatSessionTxNoLock,
+    description: 'the final delete without LockChatSessionForDelete: cancel and delete in one transaction',
+  },
+};
+
+export const variantNames: readonly string[] = Object.keys(workflowVariants);
+
+/** The workflow of variant `name`, typed as operation `of`; throws unless `name` is a variant of `of`. */
+export function variantWorkflow<K extends WorkflowName>(name: string, of: K): Workflow<WorkflowInputs[K]> {
+  const variant = workflowVariants[name];
+  if (variant === undefined) throw new Error(`unknown workflow variant ${name} (known: ${variantNames.join(', ')})`);
+  if (variant.of !== of) throw new Error(`workflow variant ${name} is a variant of ${variant.of}, not of ${of}`);
+  return variant.workflow as Workflow<WorkflowInputs[K]>;
+}
+
 export { NOT_A_UUID, type Caller, type PathId } from './common.js';
+export { deleteChatSessionV1, deleteChatSessionTxNoLock } from './delete-variants.js';
 export { loadSession, type SessionRouteInput } from './sessions.js';
 export { enqueueChatTask } from './send.js';
 export { cancelTask } from './cancel.js';
