@@ -4,7 +4,8 @@ import path from 'node:path';
 import { runCheck } from './commands/check.js';
 import { SetupError } from './errors.js';
 import { EXIT_CONFORMS, EXIT_SETUP } from './exit-codes.js';
-import { collect, positiveInteger, replayPathOption, resolveOptions, seedInteger, type RawOptions } from './options.js';
+import { collect, positiveInteger, raceOption, replayPathOption, resolveOptions, scheduleOption, seedInteger, variantOption, type RawOptions } from './options.js';
+import { DEFAULT_RACE_BUDGET, runRaceCommand } from './commands/race.js';
 import { DEFAULT_MAX_COMMANDS, DEFAULT_RUNS, runSequentialCommand } from './commands/sequential.js';
 import { packageRoot } from './paths.js';
 
@@ -23,6 +24,16 @@ function withCommonOptions(command: Command): Command {
     .addOption(new Option('--state-every <n>', 'compare every table after every n-th command and at the end of each run (default 1: after every command); a larger n runs faster and reports a difference later').argParser(positiveInteger))
     .addOption(new Option('--no-turns', 'generate single commands only, no chat turns (send, claim, start, finish kept together); replay lines add it when a finding needs it'))
     .addOption(new Option('--json <file>', 'also write the report as JSON to this file'));
+}
+
+function withRaceOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--pair <names>', 'race these workflows, e.g. send,delete or send,send,delete; repeatable (default: every pair, and send,send,delete)').argParser(raceOption))
+    .addOption(new Option('--variant <name>', 'run a variant in place of its workflow, e.g. delete:v1 or delete:tx-no-lock; repeatable').argParser(variantOption))
+    .addOption(new Option('--exhaustive', 'every interleaving of every race, with no budget'))
+    .addOption(new Option('--budget <n>', `schedules per race: the walk of every interleaving up to half of it, then random schedules (default ${DEFAULT_RACE_BUDGET})`).argParser(positiveInteger))
+    .addOption(new Option('--schedule <letters>', 'with one --pair: replay this schedule as a finding printed it').argParser(scheduleOption))
+    .addOption(new Option('--no-overlap', 'step autocommit statements whole: never overlap two of them'));
 }
 
 function notYet(name: string): (options: RawOptions) => Promise<number> {
@@ -63,12 +74,11 @@ is reachable, else an embedded PostgreSQL 17. chatcheck only writes to databases
     .description('random command sequences on the model and on PostgreSQL, compared after every command')
     .action(action((raw) => runSequentialCommand(resolveOptions(raw))));
 
-  for (const [name, description] of [
-    ['race', 'concurrent workflows interleaved statement by statement (not yet available)'],
-    ['mutate', 'mutation score of the conformance suite (not yet available)'],
-  ] as const) {
-    withCommonOptions(program.command(name)).description(description).action(action(notYet(name)));
-  }
+  withRaceOptions(withCommonOptions(program.command('race')))
+    .description('concurrent workflows interleaved statement by statement on separate connections, judged by the model (--runs N: N random schedules per race)')
+    .action(action((raw) => runRaceCommand(resolveOptions(raw))));
+
+  withCommonOptions(program.command('mutate')).description('mutation score of the conformance suite (not yet available)').action(action(notYet('mutate')));
   withCommonOptions(program.command('replay').argument('<case.json>', 'a recorded case file'))
     .description('replay a recorded finding (not yet available)')
     .action(action(notYet('replay')));

@@ -1,6 +1,8 @@
 import { InvalidArgumentError } from 'commander';
 import path from 'node:path';
 import { bundledMigrationsDir, bundledQueryFiles } from './paths.js';
+import { raceWorkflowNames } from './race/race-workflows.js';
+import { variantNames } from '../model/workflows/index.js';
 
 /** What every command accepts; later commands read the fields they need. */
 export interface RawOptions {
@@ -14,6 +16,12 @@ export interface RawOptions {
   stateEvery?: number;
   turns?: boolean;
   json?: string;
+  pair?: string[][];
+  variant?: string[];
+  exhaustive?: boolean;
+  budget?: number;
+  schedule?: string;
+  overlap?: boolean;
 }
 
 export interface RunOptions {
@@ -31,6 +39,17 @@ export interface RunOptions {
   /** false: generate single commands only, no chat turns (how a shorter counterexample was found). */
   readonly turns: boolean | undefined;
   readonly jsonFile: string | undefined;
+  /** The races to explore, each 2 or 3 workflow names (undefined: every pair, and the default triple). */
+  readonly races: readonly (readonly string[])[] | undefined;
+  readonly variants: readonly string[];
+  /** Every interleaving of every race, with no budget. */
+  readonly exhaustive: boolean;
+  /** Schedules per race in a default run (an exhaustive walk up to half of it, then sampling). */
+  readonly budget: number | undefined;
+  /** One schedule to replay, as a finding printed it. */
+  readonly schedule: string | undefined;
+  /** Autocommit writes may overlap (run in a BEGIN of the explorer's own, committed at a later step). */
+  readonly overlap: boolean;
 }
 
 export function resolveOptions(raw: RawOptions): RunOptions {
@@ -45,6 +64,12 @@ export function resolveOptions(raw: RawOptions): RunOptions {
     stateEvery: raw.stateEvery,
     turns: raw.turns,
     jsonFile: raw.json === undefined ? undefined : path.resolve(raw.json),
+    races: raw.pair,
+    variants: raw.variant ?? [],
+    exhaustive: raw.exhaustive ?? false,
+    budget: raw.budget,
+    schedule: raw.schedule,
+    overlap: raw.overlap ?? true,
   };
 }
 
@@ -85,4 +110,25 @@ export function splitReplayPath(text: string | undefined): { path?: string; repl
   if (text === undefined) return {};
   const at = text.indexOf('@');
   return at < 0 ? { path: text } : { path: text.slice(0, at), replayPath: text.slice(at + 1) };
+}
+
+/** `--pair send,delete` (or a triple): names from the race catalogue, repeatable. */
+export function raceOption(text: string, previous: string[][] | undefined): string[][] {
+  const names = text.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !raceWorkflowNames.includes(name));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown workflow "${unknown[0]}" in "${text}" (race workflows: ${raceWorkflowNames.join(', ')})`);
+  if (names.length < 2 || names.length > 3) throw new InvalidArgumentError(`a race is two or three workflows separated by commas, like send,delete; got "${text}"`);
+  return [...(previous ?? []), names];
+}
+
+/** `--variant delete:v1`: a known variant of a workflow, repeatable. */
+export function variantOption(text: string, previous: string[] | undefined): string[] {
+  if (!variantNames.includes(text)) throw new InvalidArgumentError(`unknown variant "${text}" (variants: ${variantNames.join(', ')})`);
+  return [...(previous ?? []), text];
+}
+
+/** `--schedule AABBA`: the letters of the sessions picked at each choice point, as a finding printed them. */
+export function scheduleOption(text: string): string {
+  if (!/^[ABC]*$/.test(text)) throw new InvalidArgumentError(`a schedule is the letters A, B, C as a finding printed them, like AABAB; got "${text}"`);
+  return text;
 }

@@ -3,14 +3,19 @@ import type { RunOptions } from '../options.js';
 import { runPlumbing } from '../plumbing.js';
 import { connect } from '../postgres/databases.js';
 import { writeJsonReport } from '../report.js';
+import { raceStats } from '../race/race-report.js';
+import { checkRaceOptions, describeRaceRun, raceFindingsJson, raceOn } from './race.js';
 import { describeSequential, findingJson, sequentialOn, sequentialStats } from './sequential.js';
 import { withTestbed } from './setup.js';
 
 /**
  * `chatcheck check`: the whole conformance run — the plumbing (server, schema, every query under
- * test once on a fixture), then the sequential property; the race explorer plugs in here next.
+ * test once on a fixture), then the sequential property, then the race explorer (every pair of the
+ * race catalogue within the default budget; a known finding of the bundled queries is listed, not
+ * failed on).
  */
 export async function runCheck(options: RunOptions, print: (line: string) => void = console.log): Promise<number> {
+  checkRaceOptions(options);
   const started = performance.now();
   return withTestbed(options, print, async (testbed, { queries, underTest, migrations }, lifecycle) => {
     const server = testbed.server;
@@ -26,13 +31,19 @@ export async function runCheck(options: RunOptions, print: (line: string) => voi
     const sequential = await sequentialOn(testbed, lifecycle, queries, options);
     for (const line of describeSequential(sequential, options)) print(line);
 
+    // --runs and --seed shape the sequential property; the explorer keeps its budget and seeds from --seed.
+    const race = await raceOn(testbed, lifecycle, queries, { ...options, runs: undefined });
+    for (const line of describeRaceRun(race, options)) print(line);
+    const raceFindings = raceFindingsJson(race, { ...options, runs: undefined });
+    const ok = sequential.finding === undefined && raceFindings.findings.length === 0;
+
     const durationMs = Math.round(performance.now() - started);
     if (options.jsonFile !== undefined) {
       await writeJsonReport(options.jsonFile, {
         version: 1,
-        ok: sequential.finding === undefined,
-        findings: sequential.finding ? [findingJson(sequential.finding, options)] : [],
-        knownFindings: [],
+        ok,
+        findings: [...(sequential.finding ? [findingJson(sequential.finding, options)] : []), ...raceFindings.findings],
+        knownFindings: raceFindings.knownFindings,
         stats: {
           command: 'check',
           server: { source: server.source, version: serverVersion },
@@ -40,11 +51,12 @@ export async function runCheck(options: RunOptions, print: (line: string) => voi
           queryCalls: calls.length,
           migrations: migrations.length,
           sequential: sequentialStats(sequential),
+          race: { seed: race.seed, ...raceStats(race.explorations, race.durationMs) },
           durationMs,
         },
       });
     }
-    if (sequential.finding) return EXIT_FINDING;
+    if (!ok) return EXIT_FINDING;
     print(`ok: no findings (${(durationMs / 1000).toFixed(1)} s)`);
     return EXIT_CONFORMS;
   });

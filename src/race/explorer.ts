@@ -14,7 +14,13 @@ export const DEADLOCK = '40P01';
 /** Why a schedule stopped before every session answered. */
 export type Stop =
   /** A wait-for cycle among the sessions; the explorer cancelled `victim`'s statement. */
-  | { readonly kind: 'deadlock'; readonly cycle: readonly number[]; readonly victim: number }
+  | {
+      readonly kind: 'deadlock';
+      readonly cycle: readonly number[];
+      /** The statement each member of the cycle waits in, in cycle order. */
+      readonly steps: readonly string[];
+      readonly victim: number;
+    }
   /** The schedule ran past its wall time; `stuck` says what was still in flight. */
   | { readonly kind: 'hang'; readonly afterMs: number; readonly stuck: string };
 
@@ -97,8 +103,9 @@ export class Explorer {
         const cycle = run.waitCycle();
         if (cycle !== undefined) {
           const victim = cycle.includes(picked) ? picked : Math.max(...cycle);
+          const steps = cycle.map((index) => sessions[index]!.flight!.step);
           await run.breakDeadlock(sessions[victim]!);
-          stop = { kind: 'deadlock', cycle, victim };
+          stop = { kind: 'deadlock', cycle, steps, victim };
           break;
         }
       }

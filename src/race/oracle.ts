@@ -16,7 +16,7 @@ export type RaceFindingKind = 'divergence' | 'invariant' | 'deadlock' | 'hang' |
 /** The oracle's verdict on one execution, as data; report.ts turns it into text. */
 export type Verdict =
   | { readonly ok: true; /** Which serial outcome PostgreSQL's result equals (index into the distinct outcomes). */ readonly reached: number }
-  | { readonly ok: false; readonly kind: 'deadlock'; readonly sqlstate: typeof DEADLOCK; readonly cycle: readonly number[]; readonly victim: number }
+  | { readonly ok: false; readonly kind: 'deadlock'; readonly sqlstate: typeof DEADLOCK; readonly cycle: readonly number[]; readonly steps: readonly string[]; readonly victim: number }
   | { readonly ok: false; readonly kind: 'hang'; readonly afterMs: number; readonly stuck: string }
   | { readonly ok: false; readonly kind: 'unexpected-error'; readonly sqlstate: string; readonly session: number; readonly expected: readonly string[] }
   | { readonly ok: false; readonly kind: 'invariant'; readonly invariant: Pick<Invariant, 'name' | 'rule'>; readonly offenders: readonly (readonly string[])[] }
@@ -47,7 +47,7 @@ export function judge(
   tables: RealTables | undefined,
 ): Verdict {
   const stop = execution.stop;
-  if (stop?.kind === 'deadlock') return { ok: false, kind: 'deadlock', sqlstate: DEADLOCK, cycle: stop.cycle, victim: stop.victim };
+  if (stop?.kind === 'deadlock') return { ok: false, kind: 'deadlock', sqlstate: DEADLOCK, cycle: stop.cycle, steps: stop.steps, victim: stop.victim };
   if (stop?.kind === 'hang') return { ok: false, kind: 'hang', afterMs: stop.afterMs, stuck: stop.stuck };
   for (let session = 0; session < execution.errors.length; session++) {
     const expected = [...new Set(serial.flatMap((outcome) => outcome.errors[session] ?? []))].sort();

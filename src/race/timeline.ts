@@ -48,7 +48,8 @@ function eventText(event: TimelineEvent): string {
  *     GetChatSessionInWorkspace → row     |
  *                                         | LockChatSessionForDelete → row
  */
-export function renderTimeline(events: readonly TimelineEvent[], sessions: number, width = 44): string[] {
+export function renderTimeline(events: readonly TimelineEvent[], sessions: number, maxWidth = 56): string[] {
+  const width = Math.min(maxWidth, Math.max(12, ...events.map((event) => eventText(event).length)));
   const cell = (text: string) => (text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width));
   const row = (session: number, text: string) =>
     Array.from({ length: sessions }, (_, i) => (i === session ? cell(text) : cell('')))
