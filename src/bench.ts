@@ -7,24 +7,37 @@
  *                   (both for each command mix: with turns, and single commands only)
  *   reset           ms to empty the schema between runs        baseline: TRUNCATE … CASCADE
  *   start           ms to give a run its starting world        baseline: building it with commands
+ *   race            schedules/s of an exhaustive walk,         baseline: the same schedules unchecked
+ *                   send vs delete, each run and judged          (restore, then one workflow after the other)
+ *   wait seen       ms from a statement sent to the explorer   baseline: polling every 10 ms, as
+ *                   knowing it waits on a lock                   PostgreSQL's isolation tester does
  *
  * Uses the server chatcheck would use (--database-url / DATABASE_URL, else Docker, else embedded).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
+import type pg from 'pg';
+import { SqlError } from '../model/errors.js';
+import { workflow, type WorkflowInputs, type WorkflowName } from '../model/workflows/index.js';
 import { withLifecycle } from './commands/session.js';
+import type { Lifecycle } from './lifecycle.js';
 import { bundledMigrationsDir, bundledQueryFiles, internalQueryFiles } from './paths.js';
 import { connect } from './postgres/databases.js';
 import { readMigrations } from './postgres/migrate.js';
 import { runQuery } from './postgres/run-query.js';
 import { provisionServer } from './postgres/server.js';
-import { openTestbed } from './postgres/testbed.js';
+import { openTestbed, type Testbed } from './postgres/testbed.js';
 import { requiredQueries } from './queries/required.js';
+import { RaceRunner, type PreparedRace } from './race/race-runner.js';
+import { racingWorkflows } from './race/race-workflows.js';
+import { ExhaustiveWalk } from './race/schedule.js';
+import { WaitObserver } from './race/wait-observer.js';
 import { openRealConnection } from './sequential/connection.js';
 import { commandSpec, commandSteps, type CommandSpec } from './sequential/generators.js';
 import { ModelRun } from './sequential/model-run.js';
 import { runSequential } from './sequential/property.js';
 import { StartingWorld } from './sequential/start.js';
-import { loadQueryFiles } from './sqlc/loader.js';
+import { loadQueryFiles, type QuerySet } from './sqlc/loader.js';
 
 const REPEATS = 5;
 /**
@@ -179,7 +192,125 @@ async function main(): Promise<void> {
     });
     console.log(`start:       ${'ResetState + 10 commands (baseline)'.padEnd(36)} ${built.toFixed(2).padStart(8)} ms  (median of 30, tables compared)`);
     console.log(`start:       ${'restore in one round trip (chosen)'.padEnd(36)} ${restored.toFixed(2).padStart(8)} ms  (×${(restored / built).toFixed(2)} of the baseline, tables compared)`);
+
+    await benchRaceSchedules(lifecycle, testbed, queries);
+    await benchWaitDetection(lifecycle, testbed);
   });
+}
+
+/**
+ * Race schedules/s: every interleaving of send vs delete (an exhaustive walk), each schedule run as
+ * the explorer runs it — the start restored, one statement at a time with every wait asked of the
+ * server, the final tables read, the oracle's verdict. The baseline is the same number of schedules
+ * with none of that care (the start restored, then the two workflows one after the other), so the
+ * ratio is what stepping, watching and judging cost over the work itself.
+ */
+async function benchRaceSchedules(lifecycle: Lifecycle, testbed: Testbed, queries: QuerySet): Promise<void> {
+  const runner = await RaceRunner.open(await testbed.copy('race'), queries, { overlap: true, timeoutMs: 10_000 });
+  lifecycle.hold('race runner connections', () => runner.close());
+  const race = await runner.prepare(racingWorkflows(['send', 'delete']));
+  // One walk to warm up; it also says how many schedules a walk has, and how many were findings.
+  const { schedules, findings } = await walkEverySchedule(runner, race);
+  const explored = await repeat(REPEATS, async () => {
+    const started = performance.now();
+    const walked = await walkEverySchedule(runner, race);
+    return (walked.schedules / (performance.now() - started)) * 1000;
+  });
+  const unchecked = await repeat(REPEATS, async () => {
+    const started = performance.now();
+    for (let i = 0; i < schedules; i++) await runUnchecked(runner, race);
+    return (schedules / (performance.now() - started)) * 1000;
+  });
+  console.log(`race:        ${'send vs delete, run and judged'.padEnd(36)} ${Math.round(explored).toLocaleString('en').padStart(8)} schedules/s  (${schedules} schedules per exhaustive walk, ${findings} judged findings; median of ${REPEATS} walks)`);
+  console.log(`race:        ${'same count unchecked (baseline)'.padEnd(36)} ${Math.round(unchecked).toLocaleString('en').padStart(8)} schedules/s  (restore, then A's and B's programs in turn; median of ${REPEATS}); ratio ${(explored / unchecked).toFixed(3)}`);
+}
+
+/** Runs every interleaving of the race once, as the explorer's exhaustive walk does. */
+async function walkEverySchedule(runner: RaceRunner, race: PreparedRace): Promise<{ schedules: number; findings: number }> {
+  const walk = new ExhaustiveWalk();
+  let schedules = 0;
+  let findings = 0;
+  while (!walk.done) {
+    const result = await runner.run(race, walk.chooser());
+    schedules++;
+    if (!result.verdict.ok) findings++;
+    walk.advance(result.execution.choices);
+  }
+  return { schedules, findings };
+}
+
+/** One schedule without the explorer: the start restored, then each workflow's real program in turn. */
+async function runUnchecked(runner: RaceRunner, race: PreparedRace): Promise<void> {
+  await race.start.enter({ connection: runner.control, stateQueries: runner.queries, stateEvery: 1 });
+  for (const [i, racing] of race.workflows.entries()) {
+    const input = race.realInputs[i]!;
+    const program = racing.program?.(input) ?? workflow(racing.workflow, input as unknown as WorkflowInputs[WorkflowName]);
+    try {
+      await runner.explorer.sessions[i]!.connection.database.run(program);
+    } catch (error) {
+      // A database error the workflow does not catch is its answer, as in a schedule.
+      if (!(error instanceof SqlError)) throw error;
+    }
+  }
+}
+
+const LOCKED_ROW_UPDATE = 'UPDATE bench_lock SET v = v + 1 WHERE id = 1';
+
+/**
+ * Wait detection: the time from B sending an UPDATE of a row A holds locked to the observer seeing
+ * B wait on A. The explorer asks pg_blocking_pids back to back; the baseline is PostgreSQL's
+ * isolation tester, which looks every 10 ms (it waits on the socket 10 ms, then asks). Every
+ * schedule step that waits pays this, so it bounds how fast a walk can go.
+ */
+async function benchWaitDetection(lifecycle: Lifecycle, testbed: Testbed): Promise<void> {
+  const target = await testbed.databases.create('locks');
+  const open = async (role: string): Promise<pg.Client> => {
+    const client = await connect(target);
+    lifecycle.hold(`lock bench connection ${role}`, () => client.end());
+    return client;
+  };
+  const holder = await open('A');
+  const waiter = await open('B');
+  const observer = new WaitObserver(await open('observer'));
+  await holder.query('CREATE TABLE bench_lock (id int PRIMARY KEY, v int); INSERT INTO bench_lock VALUES (1, 0)');
+  const pair = { holder, waiter, holderPid: await backendPid(holder), waiterPid: await backendPid(waiter) };
+  await repeat(20, () => timeToSeeWait(pair, observer, 0)); // warm-up: plans, prepared statements
+  const backToBack = await repeat(200, () => timeToSeeWait(pair, observer, 0));
+  const every10 = await repeat(50, () => timeToSeeWait(pair, observer, 10));
+  console.log(`wait seen:   ${'polled back to back (explorer)'.padEnd(36)} ${backToBack.toFixed(2).padStart(8)} ms  (×${(backToBack / every10).toFixed(3)} of the baseline, median of 200)`);
+  console.log(`wait seen:   ${'polled every 10 ms (isolation tester)'.padEnd(36)} ${every10.toFixed(2).padStart(8)} ms  (baseline, median of 50)`);
+}
+
+interface LockPair {
+  readonly holder: pg.Client;
+  readonly waiter: pg.Client;
+  readonly holderPid: number;
+  readonly waiterPid: number;
+}
+
+/** One trial: A holds the row, B's UPDATE is sent, the clock runs until the observer sees B wait on A. */
+async function timeToSeeWait(pair: LockPair, observer: WaitObserver, pollEveryMs: number): Promise<number> {
+  await pair.holder.query('BEGIN');
+  await pair.holder.query(LOCKED_ROW_UPDATE);
+  const started = performance.now();
+  const waiting = pair.waiter.query(LOCKED_ROW_UPDATE);
+  try {
+    for (;;) {
+      if (pollEveryMs > 0) await sleep(pollEveryMs);
+      const blockers = await observer.blockers([pair.waiterPid]);
+      if (blockers.get(pair.waiterPid)?.includes(pair.holderPid)) break;
+      if (performance.now() - started > 10_000) throw new Error('the observer never saw B wait on A');
+    }
+    return performance.now() - started;
+  } finally {
+    await pair.holder.query('ROLLBACK');
+    await waiting;
+  }
+}
+
+async function backendPid(client: pg.Client): Promise<number> {
+  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  return rows[0]!.pid;
 }
 
 await main();
