@@ -107,9 +107,14 @@ function describeError(side: unknown): string {
   return side instanceof SqlError ? `SQLSTATE ${side.code}` : 'an answer';
 }
 
-/** A real row by the model id of the start when it had one, else table and UUID. */
+/**
+ * A real row by the model id it had at the start; a row the schedule created has no model id (it
+ * differs between serial orders) and a new UUID on every replay, so it is named by what it holds.
+ */
 function describeRow(table: TableName, row: Readonly<Record<string, unknown>>, correspondence: Correspondence): string {
   const id = row['id'];
-  if (!(id instanceof RealId)) return `${table} ${String(id)}`;
-  return correspondence.modelId(id) ?? `${table} ${id.uuid} (new)`;
+  const known = id instanceof RealId ? correspondence.modelId(id) : undefined;
+  if (known !== undefined) return known;
+  const status = typeof row['status'] === 'string' ? `, status ${row['status']}` : '';
+  return `a new ${table} row${status}`;
 }

@@ -45,6 +45,8 @@ export class RaceRunner {
   readonly #starts = new Map<string, StartingWorld>();
 
   private constructor(
+    /** The database the explorer works in. */
+    readonly target: ServerTarget,
     readonly control: RealConnection,
     readonly explorer: Explorer,
     readonly queries: QuerySet,
@@ -63,7 +65,7 @@ export class RaceRunner {
         sessions.push({ connection, pid: await backendPid(connection) });
         await postponeDeadlockDetection(connection);
       }
-      return new RaceRunner(control, new Explorer(sessions, new WaitObserver(control.client), options), queries);
+      return new RaceRunner(target, control, new Explorer(sessions, new WaitObserver(control.client), options), queries);
     } catch (error) {
       await Promise.allSettled(opened.map((connection) => connection.client.end()));
       throw error;

@@ -46,6 +46,14 @@ export async function withMigratedDatabaseTarget<T>(fn: (target: ServerTarget) =
 /** The SQL under test as loaded once per set of files (loading parses with libpg-query). */
 const querySets = new Map<string, Promise<QuerySet>>();
 
+/** The SQL under test from `files` with chatcheck's own queries, loaded once per set of files. */
+export function loadQuerySet(files: readonly string[] = bundledQueryFiles): Promise<QuerySet> {
+  const key = files.join('\n');
+  let loading = querySets.get(key);
+  if (loading === undefined) querySets.set(key, (loading = loadQueryFiles([...files, ...internalQueryFiles], requiredQueries)));
+  return loading;
+}
+
 /**
  * Runs `fn` with the tester's connection (as the sequential property opens it) to a fresh copy of
  * the migrated schema, the SQL under test loaded from `files` (default: the bundled chat.sql and
@@ -55,10 +63,7 @@ export async function withTesterConnection(
   fn: (connection: RealConnection, queries: QuerySet) => Promise<void>,
   files: readonly string[] = bundledQueryFiles,
 ): Promise<void> {
-  const key = files.join('\n');
-  let loading = querySets.get(key);
-  if (loading === undefined) querySets.set(key, (loading = loadQueryFiles([...files, ...internalQueryFiles], requiredQueries)));
-  const queries = await loading;
+  const queries = await loadQuerySet(files);
   await withMigratedDatabaseTarget(async (target) => {
     const connection = await openRealConnection(target, queries);
     try {

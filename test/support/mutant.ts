@@ -27,7 +27,15 @@ export function withEditedChatSql(from: string, to: string, fn: WithMutant): Pro
 }
 
 /** As withEditedChatSql, for either bundled file (the other one is loaded as it is). */
-export async function withEditedQueries(file: 'chat' | 'tasks', from: string, to: string, fn: WithMutant): Promise<void> {
+export function withEditedQueries(file: 'chat' | 'tasks', from: string, to: string, fn: WithMutant): Promise<void> {
+  return withEditedFiles(file, from, to, (files, mutant) => withTesterConnection((connection, queries) => fn(connection, queries, mutant), files));
+}
+
+/**
+ * Writes a temporary copy of a bundled query file with `from` replaced by `to`, and runs `fn` with
+ * the query files to load (the copy in place of the original) and the copy's path; removes it after.
+ */
+export async function withEditedFiles(file: 'chat' | 'tasks', from: string, to: string, fn: (files: readonly string[], mutant: string) => Promise<void>): Promise<void> {
   const source = file === 'chat' ? chatSql : tasksSql;
   const original = await readFile(source, 'utf8');
   if (!original.includes(from)) throw new Error(`${path.basename(source)} no longer contains ${JSON.stringify(from)}`);
@@ -35,7 +43,7 @@ export async function withEditedQueries(file: 'chat' | 'tasks', from: string, to
   try {
     const mutant = path.join(dir, path.basename(source));
     await writeFile(mutant, original.replace(from, to));
-    await withTesterConnection((connection, queries) => fn(connection, queries, mutant), file === 'chat' ? [mutant, tasksSql] : [chatSql, mutant]);
+    await fn(file === 'chat' ? [mutant, tasksSql] : [chatSql, mutant], mutant);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
