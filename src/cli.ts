@@ -66,7 +66,7 @@ is reachable, else an embedded PostgreSQL 17. chatcheck only writes to databases
     result.exitCode = await run(options);
   };
 
-  withCommonOptions(program.command('check', { isDefault: true }))
+  withRaceOptions(withCommonOptions(program.command('check', { isDefault: true })))
     .description('the whole conformance run (default command)')
     .action(action((raw) => runCheck(resolveOptions(raw))));
 

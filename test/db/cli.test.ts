@@ -46,13 +46,14 @@ function expectSetupError(result: CliResult, cause: RegExp): void {
 describe('chatcheck check against the project server', () => {
   it('conforms, reports what it did, writes the JSON report and drops every database it created', async () => {
     const json = path.join(scratch, 'report.json');
-    const result = await runCli(['check', '--runs', '3', '--json', json], { databaseUrl: url });
+    const result = await runCli(['check', '--runs', '3', '--budget', '2', '--seed', '1', '--json', json], { databaseUrl: url });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^postgres: using .* \(from DATABASE_URL\)$/m);
     expect(result.stdout).toMatch(/^plumbing: ran 36 queries/m);
     expect(await databasesOfRun(result)).toEqual([]);
     const report = JSON.parse(await readFile(json, 'utf8')) as Record<string, unknown>;
-    expect(report).toMatchObject({ version: 1, ok: true, findings: [], knownFindings: [], stats: { command: 'check', queries: 36, sequential: { runs: 3 } } });
+    expect(report).toMatchObject({ version: 1, ok: true, findings: [], stats: { command: 'check', queries: 36, sequential: { runs: 3 }, race: { races: expect.any(Array) } } });
+    expect(result.stdout).toMatch(/^race: 67 races, \d+ schedules \(\d+\/s\), seed 1: no finding$/m);
   });
 
   it('sequential: a planted bug in a --queries file is a finding (exit 1); its printed replay line reproduces it', async () => {
@@ -81,6 +82,45 @@ describe('chatcheck check against the project server', () => {
     expect(shown(replayed.stdout)).toEqual(shown(found.stdout));
   });
 
+  it('race: the first version of the delete is a finding (exit 1) with its timeline; the printed replay line reproduces it', async () => {
+    const json = path.join(scratch, 'race.json');
+    const found = await runCli(['race', '--pair', 'send,delete', '--variant', 'delete:v1', '--seed', '3', '--json', json], { databaseUrl: url });
+    expect(found.code, found.stderr).toBe(1);
+    expect(found.stdout).toMatch(/^race send,delete \(delete:v1\): .*: invariant in schedule [AB]+:$/m);
+    expect(found.stdout).toMatch(/^ {2}A +\| B$/m);
+    expect(found.stdout).toContain('PostgreSQL broke "no live chat task outlives its session"');
+    type Finding = { mode: string; kind: string; pair: string[]; variants: string[]; schedule: string; timeline: unknown[]; replay: string };
+    const report = JSON.parse(await readFile(json, 'utf8')) as { ok: boolean; findings: Finding[]; stats: { races: { pair: string; interleavings: number }[] } };
+    expect(report.ok).toBe(false);
+    const [finding] = report.findings;
+    expect(finding).toMatchObject({ mode: 'race', kind: 'invariant', pair: ['send', 'delete'], variants: ['delete:v1'] });
+    expect(finding!.timeline.length).toBeGreaterThan(5);
+    const line = /^replay: (.*)$/m.exec(found.stdout)?.[1];
+    expect(line).toBe(finding!.replay);
+    expect(line).toBe(`npx chatcheck race --pair send,delete --variant delete:v1 --schedule ${finding!.schedule}`);
+    const replayed = await runCli(line!.replace(/^npx chatcheck /, '').split(' '), { databaseUrl: url });
+    expect(replayed.code, replayed.stderr).toBe(1);
+    const timeline = (stdout: string) => stdout.split('\n').filter((text) => text.includes(' | ') || text.startsWith('  A '));
+    expect(timeline(replayed.stdout)).toEqual(timeline(found.stdout));
+  });
+
+  it('race: the bundled queries conform on send vs delete (exit 0); a known finding replays and is listed, not failed on', async () => {
+    const clean = await runCli(['race', '--pair', 'send,delete', '--budget', '20', '--seed', '1'], { databaseUrl: url });
+    expect(clean.code, clean.stderr + clean.stdout).toBe(0);
+    expect(clean.stdout).toMatch(/^race send,delete: 10 interleavings, then 10 sampled schedules, 3 of 4 serial outcomes reached: no finding$/m);
+    const known = await runCli(['race', '--pair', 'delete,complete', '--schedule', 'AABBB'], { databaseUrl: url });
+    expect(known.code, known.stderr + known.stdout).toBe(0);
+    expect(known.stdout).toMatch(/^known finding delete-complete-lock-order: deadlock in race delete,complete, reproduced/m);
+  });
+
+  it('race: bad race options are one line and exit 2', async () => {
+    expectSetupError(await runCli(['race', '--pair', 'send,bogus'], { databaseUrl: url }), /unknown workflow "bogus" in "send,bogus" \(race workflows: send, delete/);
+    expectSetupError(await runCli(['race', '--pair', 'send'], { databaseUrl: url }), /a race is two or three workflows/);
+    expectSetupError(await runCli(['race', '--variant', 'delete:v9'], { databaseUrl: url }), /unknown variant "delete:v9" \(variants: delete:v1, delete:tx-no-lock\)/);
+    expectSetupError(await runCli(['race', '--schedule', 'AB'], { databaseUrl: url }), /--schedule replays one race — give exactly one --pair/);
+    expectSetupError(await runCli(['race', '--pair', 'send,delete', '--schedule', 'ABC'], { databaseUrl: url }), /--schedule: a schedule is a string of the session letters AB, got "ABC"/);
+  });
+
   it('leaves a database it did not create untouched', async () => {
     const canary = `canary_${randomBytes(4).toString('hex')}`;
     await admin.query(`CREATE DATABASE ${canary}`);
@@ -90,7 +130,7 @@ describe('chatcheck check against the project server', () => {
       await before.query(`CREATE TABLE bird (name text); INSERT INTO bird VALUES ('tweety')`);
       await before.end();
 
-      const result = await runCli(['--runs', '3', '--database-url', target.connectionString], {});
+      const result = await runCli(['--runs', '3', '--budget', '2', '--seed', '1', '--database-url', target.connectionString], {});
       expect(result.code, result.stderr).toBe(0);
 
       const after = await connect(target);
@@ -193,7 +233,7 @@ describe('setup errors: exit 2, one line with the cause and the fix', () => {
 describe.runIf(server.kind === 'embedded')('with no DATABASE_URL and no Docker', () => {
   it('prints the fallback line, uses an embedded PostgreSQL 17 and leaves no server or directory behind', async () => {
     const tmp = await tmpDirForEmbeddedServer();
-    const result = await runCli(['--runs', '3'], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock', TMPDIR: tmp } });
+    const result = await runCli(['--runs', '3', '--budget', '2', '--seed', '1'], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock', TMPDIR: tmp } });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^postgres: no DATABASE_URL and no Docker runtime \(.+\); started embedded PostgreSQL 17 at 127\.0\.0\.1:\d+$/m);
     expect(result.stdout).toMatch(/on PostgreSQL 17\./);
