@@ -41,13 +41,18 @@ export async function raceOn(testbed: Testbed, lifecycle: Lifecycle, queries: Qu
   for (const [i, names] of races.entries()) {
     onRace?.(i, races.length);
     const raceSeed = (seed + i) | 0;
-    explorations.push(await explore(runner, racingWorkflows(names, options.variants), modeOf(options, raceSeed), raceSeed));
+    explorations.push(await explore(runner, racingWorkflows(names, options.variants), modeOf(options, names.length, raceSeed), raceSeed));
   }
   return { explorations, seed, durationMs: performance.now() - started };
 }
 
-function modeOf(options: RunOptions, seed: number): ExploreMode {
+/**
+ * How a race is explored: a pair exhaustively (within the budget, unless --exhaustive), a triple by
+ * sampling — every interleaving of three workflows runs to the billions — unless --runs says how.
+ */
+function modeOf(options: RunOptions, sessions: number, seed: number): ExploreMode {
   if (options.schedule !== undefined) return { kind: 'replay', schedule: options.schedule };
+  if (sessions > 2 && options.runs === undefined) return { kind: 'sampled', runs: options.budget ?? DEFAULT_RACE_BUDGET, seed };
   if (options.exhaustive) return { kind: 'exhaustive', budget: Infinity };
   if (options.runs !== undefined) return { kind: 'sampled', runs: options.runs, seed };
   return { kind: 'exhaustive', budget: options.budget ?? DEFAULT_RACE_BUDGET };

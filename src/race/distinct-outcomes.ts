@@ -1,3 +1,4 @@
+import { SqlError } from '../../model/errors.js';
 import type { SerialOutcome } from '../../model/serial-orders.js';
 import { tableNames } from '../../model/schema.js';
 import type { State } from '../../model/state.js';
@@ -43,14 +44,23 @@ function outcomeKey(outcome: SerialOutcome, start: State): string {
     if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, rename(v)]));
     return value;
   };
-  // A row's place among its table's rows must not depend on the names: sort by content with every
-  // new id and tick masked, then name them in that order.
+  // A row's place among its table's rows must not depend on the names the model gave: sort by
+  // content, with new ids and ticks the answers already named by those names and the rest masked.
   const masked = (value: unknown): string =>
-    JSON.stringify(value, (_, v: unknown) => (v instanceof Instant ? (v.tick <= start.lastTick ? v.toString() : 't*') : v instanceof Elapsed ? 'ms' : typeof v === 'string' && isNewId(v) ? '*' : v));
-  const answers = outcome.answers.map((answer) => (answer instanceof Error ? { sqlstate: (answer as { code?: string }).code } : rename(answer)));
+    JSON.stringify(value, (_, v: unknown) => {
+      if (v instanceof Instant) return v.tick <= start.lastTick ? v.toString() : (names.get(v) ?? 't*');
+      if (v instanceof Elapsed) return 'ms';
+      if (typeof v === 'string' && isNewId(v)) return names.get(v) ?? '*';
+      return v;
+    });
+  const answers = outcome.answers.map((answer) => (answer instanceof SqlError ? { sqlstate: answer.code } : rename(answer)));
   const tables = tableNames.map((table) => {
-    const rows = [...outcome.state.table(table).rows()].sort((a, b) => (masked(a) < masked(b) ? -1 : masked(a) > masked(b) ? 1 : 0));
-    return rows.map(rename);
+    const keyed = outcome.state
+      .table(table)
+      .rows()
+      .map((row) => ({ row, key: masked(row) }));
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return keyed.map(({ row }) => rename(row));
   });
   return JSON.stringify([answers, outcome.errors, tables]);
 }
