@@ -58,6 +58,11 @@ class Hang extends Error {}
  * BEGIN is sent when a session reaches it, without a choice point: under READ COMMITTED it takes
  * no snapshot and no lock, so nothing another session does can tell when it ran.
  *
+ * Two plain reads of different sessions, one right after the other, end alike in either order (a
+ * plain SELECT changes nothing and takes no lock, and each session's next step depends only on its
+ * own answers): of the two orders only the one with the lower session first is a choice, which
+ * spares the exhaustive walk every interleaving that differs only by such a swap.
+ *
  * A wait-for cycle is broken by the explorer itself, cancelling a fixed member (the session whose
  * step closed the cycle), so a replay always names the same victim; PostgreSQL's own detector
  * would pick by timing. The schedule then stops (a deadlock is a finding, and a leaf of the walk).
@@ -88,8 +93,13 @@ export class Explorer {
         sessions[i]!.reset(programs[i]!);
         await run.prepare(sessions[i]!);
       }
+      /** The session of the step just taken, when that step was a plain read (see plainRead). */
+      let lastRead: number | undefined;
       for (;;) {
-        const ready = sessions.filter((session) => session.ready).map((session) => session.index);
+        const able = sessions.filter((session) => session.ready);
+        const canonical = able.filter((session) => lastRead === undefined || session.index >= lastRead || !run.plainRead(session));
+        // Only a swap that leaves a choice is spared (when the read ended its session, nothing else can step).
+        const ready = (canonical.length > 0 ? canonical : able).map((session) => session.index);
         if (ready.length === 0) {
           if (sessions.every((session) => session.finished)) break;
           // Everyone left waits, and on no one of the schedule (a cycle was caught below): wait.
@@ -98,6 +108,7 @@ export class Explorer {
         }
         const picked = ready.length === 1 ? ready[0]! : choose(choices.length, ready);
         if (ready.length > 1) choices.push({ ready, picked });
+        lastRead = run.plainRead(sessions[picked]!) ? picked : undefined;
         await run.launch(sessions[picked]!);
         await run.settle();
         const cycle = run.waitCycle();
@@ -159,6 +170,13 @@ class ScheduleRun {
     await database.abandon();
     session.answer = session.next.value;
     this.timeline.push({ session: session.index, event: 'answered', answer: describeAnswer(session.answer) });
+  }
+
+  /** Whether the session's next step is a plain read: a SELECT that takes no lock (and no COMMIT is pending). */
+  plainRead(session: RaceSession): boolean {
+    if (session.pendingCommit !== undefined || session.next.done === true || session.next.value.op !== 'query') return false;
+    const query = session.connection.database.query(session.next.value.name);
+    return query.readOnly && !query.canWait;
   }
 
   /** Sends the session's next step: its statement, or the COMMIT of an overlapped one. */

@@ -65,7 +65,7 @@ export const knownFindings: readonly KnownFinding[] = [
     id: 'delete-fail-retry-orphan',
     race: ['delete', 'fail-retry'],
     variants: [],
-    schedule: 'BBBB',
+    schedule: 'ABBBB',
     kind: 'invariant',
     anomaly: { invariant: 'no live chat task outlives its session' },
     what:
@@ -76,7 +76,7 @@ export const knownFindings: readonly KnownFinding[] = [
     id: 'delete-fail-retry-stale-parent',
     race: ['delete', 'fail-retry'],
     variants: [],
-    schedule: 'BABBBAB',
+    schedule: 'ABBBBAAAB',
     kind: 'unexpected-error',
     anomaly: { unexpected: { workflow: 'fail-retry', sqlstate: '23503' } },
     what:
