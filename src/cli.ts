@@ -12,18 +12,24 @@ import { packageRoot } from './paths.js';
 
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
+/** What every command takes: the server, the SQL and schema under test, the seed, the JSON report. */
 function withCommonOptions(command: Command): Command {
   return command
     .addOption(new Option('--database-url <url>', 'PostgreSQL server to use (default: $DATABASE_URL, else Docker, else an embedded PostgreSQL 17)'))
     .addOption(new Option('--queries <file>', 'sqlc-annotated SQL under test; repeat for several files; replaces the bundled chat.sql and tasks.sql').argParser(collect))
     .addOption(new Option('--migrations <dir>', 'directory of *.up.sql files that build the schema (default: the bundled migrations)'))
-    .addOption(new Option('--runs <n>', `number of property runs (default ${DEFAULT_RUNS})`).argParser(positiveInteger))
     .addOption(new Option('--seed <n>', 'seed for the random generator, to replay a run').argParser(seedInteger))
+    .addOption(new Option('--json <file>', 'also write the report as JSON to this file'));
+}
+
+/** The sequential property's options (check and sequential). */
+function withSequentialOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--runs <n>', `number of property runs (default ${DEFAULT_RUNS})`).argParser(positiveInteger))
     .addOption(new Option('--path <path>', 'with --seed: replay the counterexample at this fast-check path').argParser(replayPathOption))
     .addOption(new Option('--max-commands <n>', `most commands in one sequential run (default ${DEFAULT_MAX_COMMANDS})`).argParser(positiveInteger))
     .addOption(new Option('--state-every <n>', 'compare every table after every n-th command and at the end of each run (default 1: after every command); a larger n runs faster and reports a difference later').argParser(positiveInteger))
-    .addOption(new Option('--no-turns', 'generate single commands only, no chat turns (send, claim, start, finish kept together); replay lines add it when a finding needs it'))
-    .addOption(new Option('--json <file>', 'also write the report as JSON to this file'));
+    .addOption(new Option('--no-turns', 'generate single commands only, no chat turns (send, claim, start, finish kept together); replay lines add it when a finding needs it'));
 }
 
 function withRaceOptions(command: Command): Command {
@@ -48,9 +54,9 @@ export function buildProgram(result: { exitCode: number }): Command {
     .version(version, '--version', 'print the version')
     .helpOption('--help', 'show this help')
     .addHelpText('after', `
-Every command takes --database-url, --queries (repeatable), --migrations, --runs, --seed, --path,
---max-commands, --state-every, --no-turns and --json; "chatcheck check --help" describes them.
-Without a command, chatcheck runs check.
+Every command takes --database-url, --queries (repeatable), --migrations, --seed and --json;
+"chatcheck check --help" describes them and the options of the sequential property and the race
+explorer, which check runs both. Without a command, chatcheck runs check.
 
 Exit codes:
   0  the queries conform (no finding)
@@ -66,16 +72,17 @@ is reachable, else an embedded PostgreSQL 17. chatcheck only writes to databases
     result.exitCode = await run(options);
   };
 
-  withRaceOptions(withCommonOptions(program.command('check', { isDefault: true })))
+  withRaceOptions(withSequentialOptions(withCommonOptions(program.command('check', { isDefault: true }))))
     .description('the whole conformance run (default command)')
     .action(action((raw) => runCheck(resolveOptions(raw))));
 
-  withCommonOptions(program.command('sequential'))
+  withSequentialOptions(withCommonOptions(program.command('sequential')))
     .description('random command sequences on the model and on PostgreSQL, compared after every command')
     .action(action((raw) => runSequentialCommand(resolveOptions(raw))));
 
   withRaceOptions(withCommonOptions(program.command('race')))
-    .description('concurrent workflows interleaved statement by statement on separate connections, judged by the model (--runs N: N random schedules per race)')
+    .addOption(new Option('--runs <n>', 'N random schedules per race, shrunk on a finding, instead of the budgeted walk').argParser(positiveInteger))
+    .description('concurrent workflows interleaved statement by statement on separate connections, judged by the model')
     .action(action((raw) => runRaceCommand(resolveOptions(raw))));
 
   withCommonOptions(program.command('mutate')).description('mutation score of the conformance suite (not yet available)').action(action(notYet('mutate')));
