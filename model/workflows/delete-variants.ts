@@ -3,9 +3,9 @@
  * (delete.ts) fixed (send-vs-delete-race.md §1 table, §3). Neither is 60b behaviour: they exist to be
  * run against the SQL under test and seen to orphan a task when a send races them.
  */
-import { begin, commit, type Outcome, type Program } from '../program.js';
-import { attempt, col, fail, goExec, goMany, noContent, refreshAgentStatus, rollbackQuietly } from './common.js';
-import type { DeleteChatSessionInput } from './delete.js';
+import type { Outcome, Program } from '../program.js';
+import { col, fail, goExec, goMany, noContent, refreshAgentStatus } from './common.js';
+import { deleteInTransaction, type DeleteChatSessionInput } from './delete.js';
 import { loadSession } from './sessions.js';
 
 /**
@@ -32,29 +32,6 @@ export function* deleteChatSessionV1(input: DeleteChatSessionInput): Program<Out
  * after the commit. Shows that the transaction alone does not close the race (§3, "One transaction
  * without the lock fails the same way"): nothing stops a send's insert between the cancel and the delete.
  */
-export function* deleteChatSessionTxNoLock(input: DeleteChatSessionInput): Program<Outcome> {
-  const session = yield* loadSession(input);
-  if (!session.ok) return session.outcome;
-  const id = col(session.value, 'id');
-
-  const started = yield* attempt(begin());
-  if (!started.ok) return fail(500, 'failed to start transaction');
-
-  const cancelled = yield* goMany('CancelAgentTasksByChatSession', { chat_session_id: id });
-  if (!cancelled.ok) {
-    yield* rollbackQuietly();
-    return fail(500, 'failed to cancel chat session tasks');
-  }
-
-  const deleted = yield* goExec('DeleteChatSession', { id });
-  if (!deleted.ok) {
-    yield* rollbackQuietly();
-    return fail(500, 'failed to delete chat session');
-  }
-
-  const committed = yield* attempt(commit());
-  if (!committed.ok) return fail(500, 'failed to commit chat session delete');
-
-  for (const task of cancelled.value) yield* refreshAgentStatus(col(task, 'agent_id'));
-  return noContent;
+export function deleteChatSessionTxNoLock(input: DeleteChatSessionInput): Program<Outcome> {
+  return deleteInTransaction(input, { lock: false });
 }

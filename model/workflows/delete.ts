@@ -9,7 +9,15 @@ import { loadSession, type SessionRouteInput } from './sessions.js';
 
 export type DeleteChatSessionInput = SessionRouteInput;
 
-export function* deleteChatSession(input: DeleteChatSessionInput): Program<Outcome> {
+export function deleteChatSession(input: DeleteChatSessionInput): Program<Outcome> {
+  return deleteInTransaction(input, { lock: true });
+}
+
+/**
+ * The final delete, with or without its first statement, the row lock (without it: the variant
+ * delete:tx-no-lock, delete-variants.ts).
+ */
+export function* deleteInTransaction(input: DeleteChatSessionInput, { lock }: { readonly lock: boolean }): Program<Outcome> {
   const session = yield* loadSession(input);
   if (!session.ok) return session.outcome;
   const id = col(session.value, 'id');
@@ -17,12 +25,14 @@ export function* deleteChatSession(input: DeleteChatSessionInput): Program<Outco
   const started = yield* attempt(begin());
   if (!started.ok) return fail(500, 'failed to start transaction');
 
-  const locked = yield* goOne('LockChatSessionForDelete', { id });
-  if (!locked.ok) {
-    yield* rollbackQuietly();
-    // The row vanished since the loader (e.g. a concurrent delete): nothing left to do.
-    if (locked.error.noRows) return noContent;
-    return fail(500, 'failed to lock chat session');
+  if (lock) {
+    const locked = yield* goOne('LockChatSessionForDelete', { id });
+    if (!locked.ok) {
+      yield* rollbackQuietly();
+      // The row vanished since the loader (e.g. a concurrent delete): nothing left to do.
+      if (locked.error.noRows) return noContent;
+      return fail(500, 'failed to lock chat session');
+    }
   }
 
   const cancelled = yield* goMany('CancelAgentTasksByChatSession', { chat_session_id: id });
