@@ -4,7 +4,7 @@ import { runPlumbing } from '../plumbing.js';
 import { connect } from '../postgres/databases.js';
 import { writeJsonReport } from '../report.js';
 import { raceStats } from '../race/race-report.js';
-import { checkRaceOptions, describeRaceRun, raceFindingsJson, raceOn } from './race.js';
+import { checkRaceOptions, describeRaceRun, raceFindingsJson, raceWithProgress } from './race.js';
 import { describeSequential, findingJson, sequentialOn, sequentialStats } from './sequential.js';
 import { withTestbed } from './setup.js';
 
@@ -32,7 +32,7 @@ export async function runCheck(options: RunOptions, print: (line: string) => voi
     for (const line of describeSequential(sequential, options)) print(line);
 
     // --runs and --seed shape the sequential property; the explorer keeps its budget and seeds from --seed.
-    const race = await raceOn(testbed, lifecycle, queries, { ...options, runs: undefined });
+    const race = await raceWithProgress(testbed, lifecycle, queries, { ...options, runs: undefined });
     for (const line of describeRaceRun(race, options)) print(line);
     const raceFindings = raceFindingsJson(race, { ...options, runs: undefined });
     const ok = sequential.finding === undefined && raceFindings.findings.length === 0;

@@ -101,17 +101,24 @@ export function raceFindingsJson(run: RaceRun, options: RunOptions): { findings:
   return { findings, knownFindings };
 }
 
+/**
+ * raceOn with, on a terminal, a live line (`race: 12/67 races`) rewritten in place and erased before
+ * the summary; piped output (CI logs) carries only the summary.
+ */
+export async function raceWithProgress(testbed: Testbed, lifecycle: Lifecycle, queries: QuerySet, options: RunOptions): Promise<RaceRun> {
+  const progress = process.stdout.isTTY ? (done: number, total: number) => process.stdout.write(`\rrace: ${done}/${total} races\x1b[K`) : undefined;
+  try {
+    return await raceOn(testbed, lifecycle, queries, options, progress);
+  } finally {
+    if (progress) process.stdout.write('\r\x1b[K');
+  }
+}
+
 /** `chatcheck race`: concurrent workflows interleaved statement by statement, judged by the model. */
 export async function runRaceCommand(options: RunOptions, print: (line: string) => void = console.log): Promise<number> {
   checkRaceOptions(options);
   return withTestbed(options, print, async (testbed, { queries }, lifecycle) => {
-    const progress = process.stdout.isTTY ? (done: number, total: number) => process.stdout.write(`\rrace: ${done}/${total} races\x1b[K`) : undefined;
-    let run: RaceRun;
-    try {
-      run = await raceOn(testbed, lifecycle, queries, options, progress);
-    } finally {
-      if (progress) process.stdout.write('\r\x1b[K');
-    }
+    const run = await raceWithProgress(testbed, lifecycle, queries, options);
     for (const line of describeRaceRun(run, options)) print(line);
     const failed = run.explorations.some((exploration) => exploration.finding !== undefined);
     if (options.jsonFile !== undefined) {
