@@ -29,6 +29,13 @@ export interface SerialOutcome {
   readonly state: State;
 }
 
+/** The sessions have more serial orders than the caller allowed: enumerating them would not end in time. */
+export class TooManyOrders extends Error {
+  constructor(readonly limit: number) {
+    super(`more than ${limit} serial orders`);
+  }
+}
+
 export interface SerialOrdersOptions {
   /** Give up (throw) past this many orders: three long sessions have trillions. Default 1,000,000. */
   readonly maxOrders?: number;
@@ -52,7 +59,7 @@ export function serialOutcomes(
     const open = run.open();
     if (open.length === 0) {
       count += 1;
-      if (count > maxOrders) throw new Error(`serialOutcomes: more than ${maxOrders} serial orders`);
+      if (count > maxOrders) throw new TooManyOrders(maxOrders);
       const key = run.fingerprint();
       const same = found.get(key);
       if (same === undefined) found.set(key, { first: run, orders: [run.order] });

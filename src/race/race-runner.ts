@@ -1,5 +1,6 @@
 import type { Outcome, Program } from '../../model/program.js';
-import { orderCount, serialOutcomes, type SerialOutcome } from '../../model/serial-orders.js';
+import { orderCount, serialOutcomes, TooManyOrders, type SerialOutcome } from '../../model/serial-orders.js';
+import { SetupError } from '../errors.js';
 import { workflow, type WorkflowInputs, type WorkflowName } from '../../model/workflows/index.js';
 import type { ServerTarget } from '../postgres/target.js';
 import { RealValues } from '../sql/real-values.js';
@@ -17,6 +18,12 @@ import { WaitObserver } from './wait-observer.js';
 
 /** The most sessions one race has (a triple). */
 export const MAX_SESSIONS = 3;
+
+/**
+ * The most serial orders the oracle enumerates for one race (about five seconds on the model).
+ * Every pair stays below it; a triple of long workflows (claims, completions) goes far past it.
+ */
+export const MAX_SERIAL_ORDERS = 200_000;
 
 /** A race ready to run schedules: its start, its inputs in both worlds, its serial outcomes. */
 export interface PreparedRace {
@@ -93,10 +100,18 @@ export class RaceRunner {
     const known = (table: string) => start.correspondence.knownIds(table);
     const modelInputs = workflows.map((race) => modelArgs(race.args, start.state, known));
     const realInputs = workflows.map((race) => realArgs(race.args, start.state, start.correspondence, this.control.values));
-    const all = serialOutcomes(
-      start.state,
-      workflows.map((race, i) => () => programOf(race, modelInputs[i]!)),
-    );
+    let all: SerialOutcome[];
+    try {
+      all = serialOutcomes(
+        start.state,
+        workflows.map((race, i) => () => programOf(race, modelInputs[i]!)),
+        { maxOrders: MAX_SERIAL_ORDERS },
+      );
+    } catch (error) {
+      if (!(error instanceof TooManyOrders)) throw error;
+      const names = workflows.map((race) => race.name).join(',');
+      throw new SetupError(`race ${names} has ${error.message} of its atomic units, too many for the oracle to enumerate`, 'race fewer or shorter workflows (every pair works; of triples, e.g. send,send,delete)');
+    }
     return {
       workflows,
       start,
