@@ -5,8 +5,8 @@
 -- return), every NOT NULL, DEFAULT, CHECK, FK ON DELETE action and the listed indexes. Constraint
 -- names are PostgreSQL's defaults (or upstream's explicit names) because error messages carry them.
 --
--- Files are applied in byte order of their names, each as one multi-statement string in its own
--- transaction, like multica applies its own migrations.
+-- Files are applied in byte order of their names, each file's whole text sent as one query with no
+-- BEGIN/COMMIT around it (PostgreSQL runs it as one implicit transaction), as multica's cmd/migrate does.
 --
 -- Left out, because no chat or task query reads or writes them and no FK from a kept table needs them:
 --   * every other table (comment, autopilot_run, task_message, task_usage, project, skills, ...);

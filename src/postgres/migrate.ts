@@ -30,13 +30,19 @@ export async function readMigrations(dir: string): Promise<Migration[]> {
   }));
 }
 
-/** Applies each migration as one multi-statement string in its own transaction. */
+/**
+ * Applies each migration as multica's cmd/migrate does: the file's whole text as one query (simple
+ * query protocol), with no BEGIN/COMMIT around it. PostgreSQL runs a multi-statement query as one
+ * implicit transaction, so a file that fails leaves nothing of itself behind, and a file holding a
+ * single CREATE INDEX CONCURRENTLY runs outside any transaction, as it must. Files before a failing
+ * one stay applied, as in multica.
+ */
 export async function applyMigrations(client: pg.Client, migrations: readonly Migration[]): Promise<void> {
   for (const { file, sql } of migrations) {
     try {
-      await client.query(`BEGIN;\n${sql}\n;COMMIT;`);
+      // No parameters: node-postgres sends it as a simple Query message, several statements allowed.
+      await client.query(sql);
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
       throw migrationFailure(file, sql, error);
     }
   }
@@ -45,9 +51,9 @@ export async function applyMigrations(client: pg.Client, migrations: readonly Mi
 function migrationFailure(file: string, sql: string, error: unknown): unknown {
   const failure = error as { code?: string; message?: string; position?: string };
   if (typeof failure.code !== 'string' || !/^[0-9A-Z]{5}$/.test(failure.code)) return error;
-  // The server's position counts characters of what we sent, which starts with "BEGIN;\n".
-  const offset = Number(failure.position) - 1 - 'BEGIN;\n'.length;
-  const line = Number.isFinite(offset) && offset >= 0 ? `:${sql.slice(0, offset).split('\n').length}` : '';
+  // The server's position is 1-based and counts characters (code points) of the file's text.
+  const offset = Number(failure.position) - 1;
+  const line = Number.isInteger(offset) && offset >= 0 ? `:${Array.from(sql).slice(0, offset).join('').split('\n').length}` : '';
   return new SetupError(
     `migration ${file}${line} failed: ${failure.message} (SQLSTATE ${failure.code})`,
     'fix the SQL in that file; nothing of it was applied',
