@@ -71,11 +71,9 @@ function builders(file: QueryFile) {
       entry(file, name, 'one', params, (tx, args) => ({ kind: 'one', row: fn(tx, args) })),
     many: <K extends string>(name: string, params: readonly K[], fn: QueryFunction<NoInfer<K>, readonly Row[]>): CatalogueEntry =>
       entry(file, name, 'many', params, (tx, args) => ({ kind: 'many', rows: fn(tx, args) })),
-    exec: <K extends string>(name: string, params: readonly K[], fn: QueryFunction<NoInfer<K>, void>): CatalogueEntry =>
-      entry(file, name, 'exec', params, (tx, args) => {
-        fn(tx, args);
-        return { kind: 'exec' };
-      }),
+    /** An :exec query function returns how many rows it affected (PostgreSQL's row count for :execrows). */
+    exec: <K extends string>(name: string, params: readonly K[], fn: QueryFunction<NoInfer<K>, number>): CatalogueEntry =>
+      entry(file, name, 'exec', params, (tx, args) => ({ kind: 'exec', affected: fn(tx, args) })),
   };
 }
 

@@ -157,9 +157,11 @@ export class Transaction {
    *     cascades queued before them have run; for this schema that is the same as checking against
    *     the full set of rows the statement deletes: deleting a workspace deletes its runtimes and the
    *     agents using them, but fails if an agent of another workspace uses one of its runtimes.)
+   * Returns how many rows of `table` with these ids it deleted: PostgreSQL's row count for the
+   * DELETE, which counts neither cascaded rows nor rows set to NULL.
    */
-  delete(table: TableName, ids: readonly Value[]): void {
-    this.statement(() => {
+  delete(table: TableName, ids: readonly Value[]): number {
+    return this.statement(() => {
       const doomed = new Map<TableName, Set<ModelId>>(tableNames.map((name) => [name, new Set<ModelId>()]));
       const nulled = new Map<TableName, Map<ModelId, Record<string, Value>>>();
       const blocking: { key: ForeignKey; id: ModelId }[] = [];
@@ -177,6 +179,7 @@ export class Transaction {
         const row = this.get(table, id);
         if (row !== undefined) doom(table, row['id'] as ModelId, frontier);
       }
+      const deleted = doomed.get(table)!.size;
 
       while (frontier.size > 0) {
         const next = new Map<TableName, Set<ModelId>>();
@@ -221,6 +224,7 @@ export class Transaction {
         const draft = this.#draft(name);
         for (const id of set) draft.remove(id);
       }
+      return deleted;
     });
   }
 

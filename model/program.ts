@@ -19,11 +19,16 @@ export type Step =
   /** E(t): whole milliseconds from `from` to `to` (two timestamps read from rows), or NULL if either is NULL. */
   | { readonly op: 'elapsedMs'; readonly from: Value; readonly to: Value };
 
-/** What a query returns, by its sqlc kind: `:one` a row or no row, `:many` a list, `:exec` nothing. */
+/**
+ * What a query returns, by its sqlc kind: `:one` a row or no row, `:many` a list, `:exec` nothing —
+ * but the number of rows the statement affected, as PostgreSQL counts them (rows an UPDATE or
+ * DELETE matched, cascades not counted), when the driver knows it: the model always does;
+ * PostgreSQL's answer carries it only for a query declared `:execrows` or `:execresult`.
+ */
 export type QueryResult =
   | { readonly kind: 'one'; readonly row: Row | null }
   | { readonly kind: 'many'; readonly rows: readonly Row[] }
-  | { readonly kind: 'exec' };
+  | { readonly kind: 'exec'; readonly affected?: number };
 
 /** The answer to a step: a query's result, nothing for a boundary, a Value for elapsedMs. */
 export type StepResult = QueryResult | { readonly kind: 'done' } | { readonly kind: 'value'; readonly value: Value };

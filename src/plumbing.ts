@@ -30,7 +30,7 @@ export async function runPlumbing(client: pg.Client, queries: QuerySet, fixture:
 
   const run = async (set: QuerySet, name: string, args: Record<string, unknown>): Promise<QueryResult> => {
     const query = set.get(name);
-    const contract = contracts.get(name) ?? { name, kind: query.kind, params: query.params.map((param) => param.name) };
+    const contract = contracts.get(name) ?? { name, params: query.params.map((param) => param.name) };
     let result: QueryResult;
     try {
       result = await runQuery(client, query, bindArguments(contract, args));
@@ -118,7 +118,7 @@ export async function runPlumbing(client: pg.Client, queries: QuerySet, fixture:
 }
 
 function countRows(result: QueryResult): number {
-  return result.kind === 'one' ? (result.row === null ? 0 : 1) : result.kind === 'many' ? result.rows.length : 0;
+  return result.kind === 'one' ? (result.row === null ? 0 : 1) : result.kind === 'many' ? result.rows.length : (result.affected ?? 0);
 }
 
 function serverRejected(query: NamedQuery, error: unknown): unknown {

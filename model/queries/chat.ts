@@ -5,7 +5,9 @@ import type { Row, Value } from '../values.js';
 /**
  * The 19 queries of src/queries/chat.sql, one function each, as spec/queries.md Part 1 describes
  * them. Each takes the transaction it runs in (whose `now` is now()) and its arguments by parameter
- * name; `:one` returns a row or null, `:many` a list in the query's order, `:exec` nothing.
+ * name; `:one` returns a row or null, `:many` a list in the query's order, `:exec` how many rows it
+ * affected (PostgreSQL's row count: rows the WHERE matched, changed or not; compared with the real
+ * one when a file declares the query `:execrows`).
  * Writes go through the Transaction, which applies defaults and every constraint of the schema.
  */
 
@@ -85,15 +87,16 @@ export function UpdateChatSessionTitle(tx: Transaction, { id, title }: Args<'id'
 export function UpdateChatSessionSession(
   tx: Transaction,
   { session_id, work_dir, runtime_id, id }: Args<'session_id' | 'work_dir' | 'runtime_id' | 'id'>,
-): void {
+): number {
   const cs = tx.get('chat_session', id);
-  if (cs === undefined) return;
+  if (cs === undefined) return 0;
   tx.update('chat_session', id, {
     session_id: coalesce(session_id, cs['session_id']),
     work_dir: coalesce(work_dir, cs['work_dir']),
     runtime_id: coalesce(runtime_id, cs['runtime_id']),
     updated_at: tx.now,
   });
+  return 1;
 }
 
 /**
@@ -106,13 +109,14 @@ export function LockChatSessionForDelete(tx: Transaction, { id }: Args<'id'>): R
 }
 
 /** Hard delete: messages cascade, every task of the session gets chat_session_id NULL (FK actions). */
-export function DeleteChatSession(tx: Transaction, { id }: Args<'id'>): void {
-  tx.delete('chat_session', [id]);
+export function DeleteChatSession(tx: Transaction, { id }: Args<'id'>): number {
+  return tx.delete('chat_session', [id]);
 }
 
-export function TouchChatSession(tx: Transaction, { id }: Args<'id'>): void {
-  if (tx.get('chat_session', id) === undefined) return;
+export function TouchChatSession(tx: Transaction, { id }: Args<'id'>): number {
+  if (tx.get('chat_session', id) === undefined) return 0;
   tx.update('chat_session', id, { updated_at: tx.now });
+  return 1;
 }
 
 /** task_id is a soft reference (not checked); role is checked (23514), the session must exist (23503). */
@@ -182,15 +186,17 @@ export function ListPendingChatTasksByCreator(tx: Transaction, { workspace_id, c
   }));
 }
 
-/** unread_since := NULL, unconditionally; updated_at untouched. */
-export function MarkChatSessionRead(tx: Transaction, { id }: Args<'id'>): void {
-  if (tx.get('chat_session', id) === undefined) return;
+/** unread_since := NULL, unconditionally (a session already read still counts as 1 row); updated_at untouched. */
+export function MarkChatSessionRead(tx: Transaction, { id }: Args<'id'>): number {
+  if (tx.get('chat_session', id) === undefined) return 0;
   tx.update('chat_session', id, { unread_since: null });
+  return 1;
 }
 
 /** unread_since := now() only where it is NULL (the first stamp wins); updated_at untouched. */
-export function SetUnreadSinceIfNull(tx: Transaction, { id }: Args<'id'>): void {
+export function SetUnreadSinceIfNull(tx: Transaction, { id }: Args<'id'>): number {
   const cs = tx.get('chat_session', id);
-  if (cs === undefined || cs['unread_since'] !== null) return;
+  if (cs === undefined || cs['unread_since'] !== null) return 0;
   tx.update('chat_session', id, { unread_since: tx.now });
+  return 1;
 }

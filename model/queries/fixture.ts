@@ -31,45 +31,49 @@ export function FixtureCreateAgent(tx: Transaction, { workspace_id, name, runtim
 }
 
 /** archived_at = now() (updated_at untouched). */
-export function FixtureArchiveAgent(tx: Transaction, { id }: Args<'id'>): void {
-  if (tx.get('agent', id) === undefined) return;
+export function FixtureArchiveAgent(tx: Transaction, { id }: Args<'id'>): number {
+  if (tx.get('agent', id) === undefined) return 0;
   tx.update('agent', id, { archived_at: tx.now });
+  return 1;
 }
 
 /** A legacy archived session (nothing at 60b writes this status); updated_at untouched. */
-export function FixtureArchiveChatSession(tx: Transaction, { id }: Args<'id'>): void {
-  if (tx.get('chat_session', id) === undefined) return;
+export function FixtureArchiveChatSession(tx: Transaction, { id }: Args<'id'>): number {
+  if (tx.get('chat_session', id) === undefined) return 0;
   tx.update('chat_session', id, { status: 'archived' });
+  return 1;
 }
 
 /** Moves an agent to another runtime (23503 if it does not exist); its sessions keep their runtime_id. */
-export function FixtureMoveAgent(tx: Transaction, { runtime_id, id }: Args<'runtime_id' | 'id'>): void {
-  if (tx.get('agent', id) === undefined) return;
+export function FixtureMoveAgent(tx: Transaction, { runtime_id, id }: Args<'runtime_id' | 'id'>): number {
+  if (tx.get('agent', id) === undefined) return 0;
   tx.update('agent', id, { runtime_id, updated_at: tx.now });
+  return 1;
 }
 
 /** status must be 'online' or 'offline' (23514). */
-export function FixtureSetRuntimeStatus(tx: Transaction, { status, id }: Args<'status' | 'id'>): void {
-  if (tx.get('agent_runtime', id) === undefined) return;
+export function FixtureSetRuntimeStatus(tx: Transaction, { status, id }: Args<'status' | 'id'>): number {
+  if (tx.get('agent_runtime', id) === undefined) return 0;
   tx.update('agent_runtime', id, { status, updated_at: tx.now });
+  return 1;
 }
 
 /** Cascades to the agent's sessions (and their messages) and all its tasks. */
-export function FixtureDeleteAgent(tx: Transaction, { id }: Args<'id'>): void {
-  tx.delete('agent', [id]);
+export function FixtureDeleteAgent(tx: Transaction, { id }: Args<'id'>): number {
+  return tx.delete('agent', [id]);
 }
 
 /** Cascades to the user's sessions and memberships; blocked while the user owns an agent or runtime. */
-export function FixtureDeleteUser(tx: Transaction, { id }: Args<'id'>): void {
-  tx.delete('user', [id]);
+export function FixtureDeleteUser(tx: Transaction, { id }: Args<'id'>): number {
+  return tx.delete('user', [id]);
 }
 
 /** Cascades to everything of the workspace; blocked if an agent elsewhere uses one of its runtimes. */
-export function FixtureDeleteWorkspace(tx: Transaction, { id }: Args<'id'>): void {
-  tx.delete('workspace', [id]);
+export function FixtureDeleteWorkspace(tx: Transaction, { id }: Args<'id'>): number {
+  return tx.delete('workspace', [id]);
 }
 
 /** Fails on agent_runtime_id_fkey while an agent uses the runtime; else deletes its tasks, nulls sessions' runtime_id. */
-export function FixtureDeleteRuntime(tx: Transaction, { id }: Args<'id'>): void {
-  tx.delete('agent_runtime', [id]);
+export function FixtureDeleteRuntime(tx: Transaction, { id }: Args<'id'>): number {
+  return tx.delete('agent_runtime', [id]);
 }

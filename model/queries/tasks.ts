@@ -143,14 +143,15 @@ export function FailAgentTask(
 }
 
 /** While dispatched/running: session_id/work_dir COALESCE, last_heartbeat_at = now(). Task row only. */
-export function UpdateAgentTaskSession(tx: Transaction, { id, session_id, work_dir }: Args<'id' | 'session_id' | 'work_dir'>): void {
+export function UpdateAgentTaskSession(tx: Transaction, { id, session_id, work_dir }: Args<'id' | 'session_id' | 'work_dir'>): number {
   const task = taskIn(tx, id, active);
-  if (task === undefined) return;
+  if (task === undefined) return 0;
   tx.update('agent_task_queue', id, {
     session_id: coalesce(session_id, task['session_id']),
     work_dir: coalesce(work_dir, task['work_dir']),
     last_heartbeat_at: tx.now,
   });
+  return 1;
 }
 
 /** queued/dispatched/running → cancelled, completed_at = now(). */

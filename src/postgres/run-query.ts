@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { RequiredQuery } from '../queries/required.js';
+import { reportsRowCount, resultKind } from '../sqlc/commands.js';
 import type { NamedQuery } from '../sqlc/loader.js';
 
 export type Row = Record<string, unknown>;
@@ -8,7 +9,8 @@ export type Row = Record<string, unknown>;
 export type QueryResult =
   | { readonly kind: 'one'; readonly row: Row | null }
   | { readonly kind: 'many'; readonly rows: readonly Row[] }
-  | { readonly kind: 'exec' };
+  /** `affected`: PostgreSQL's row count, only for a command that hands it to the caller (`:execrows`, `:execresult`). */
+  | { readonly kind: 'exec'; readonly affected?: number };
 
 /**
  * Runs a loaded query with its arguments in position order ($1 first), as a named prepared
@@ -16,14 +18,17 @@ export type QueryResult =
  * statement cache. The name comes from the text, so two files may share a query name.
  */
 export async function runQuery(client: pg.ClientBase, query: NamedQuery, values: readonly unknown[]): Promise<QueryResult> {
-  const { rows } = await client.query<Row>({ name: statementName(query.sql), text: query.sql, values: [...values] });
-  switch (query.kind) {
+  const kind = resultKind(query.kind);
+  // Only the queries chatcheck calls reach here, and a contract never accepts these commands.
+  if (kind === undefined) throw new Error(`${query.name}: chatcheck does not run :${query.kind} queries`);
+  const { rows, rowCount } = await client.query<Row>({ name: statementName(query.sql), text: query.sql, values: [...values] });
+  switch (kind) {
     case 'one':
       return { kind: 'one', row: rows[0] ?? null };
     case 'many':
       return { kind: 'many', rows };
     case 'exec':
-      return { kind: 'exec' };
+      return reportsRowCount(query.kind) ? { kind: 'exec', affected: rowCount ?? 0 } : { kind: 'exec' };
   }
 }
 
@@ -32,7 +37,7 @@ export async function runQuery(client: pg.ClientBase, query: NamedQuery, values:
  * Binding by the contract, not by the names a user's file happens to infer, means an edited
  * query only has to keep the number and order of its parameters.
  */
-export function bindArguments(contract: RequiredQuery, args: Readonly<Record<string, unknown>>): unknown[] {
+export function bindArguments(contract: Pick<RequiredQuery, 'name' | 'params'>, args: Readonly<Record<string, unknown>>): unknown[] {
   const unexpected = Object.keys(args).filter((name) => !contract.params.includes(name));
   const missing = contract.params.filter((name) => !(name in args));
   if (unexpected.length > 0 || missing.length > 0) {

@@ -1,6 +1,7 @@
 /**
  * The named queries chatcheck runs, as data: a user-supplied queries file must define every one of
- * them with the same sqlc kind and the same number of parameters, or it is rejected before any test.
+ * them with a sqlc command that gives what chatcheck reads (`:one` or `:batchone` for a `one`, …) and
+ * the same number of parameters, or it is rejected before any test.
  *
  * Order = file order: first `chat.sql` (the 19 queries of the seed), then `tasks.sql` (the
  * task-lifecycle queries of upstream `agent.sql`/`runtime.sql` that the workflows use).
@@ -10,7 +11,10 @@
  * → `a`, `b`), then `sqlc.arg`/`sqlc.narg`/`@name` parameters in order of first appearance.
  */
 
-/** sqlc's result kinds: one row or "no row", a list (possibly empty), nothing. */
+/**
+ * What chatcheck reads from a query: one row or "no row", a list (possibly empty), nothing. A file
+ * may declare the query with any sqlc command that gives this (see COMMANDS_FOR in src/sqlc/commands.ts).
+ */
 export type QueryKind = 'one' | 'many' | 'exec';
 
 export interface RequiredQuery {
@@ -19,8 +23,8 @@ export interface RequiredQuery {
   readonly params: readonly string[];
 }
 
-export const requiredQueries: readonly RequiredQuery[] = [
-  // chat.sql
+/** The queries of chatcheck's bundled chat.sql (the seed's file). */
+const chatSqlQueries: readonly RequiredQuery[] = [
   { name: 'CreateChatSession', kind: 'one', params: ['workspace_id', 'agent_id', 'creator_id', 'title'] },
   { name: 'GetChatSession', kind: 'one', params: ['id'] },
   { name: 'GetChatSessionInWorkspace', kind: 'one', params: ['id', 'workspace_id'] },
@@ -44,8 +48,10 @@ export const requiredQueries: readonly RequiredQuery[] = [
   { name: 'ListPendingChatTasksByCreator', kind: 'many', params: ['workspace_id', 'creator_id'] },
   { name: 'MarkChatSessionRead', kind: 'exec', params: ['id'] },
   { name: 'SetUnreadSinceIfNull', kind: 'exec', params: ['id'] },
+];
 
-  // tasks.sql
+/** The queries of chatcheck's bundled tasks.sql (upstream agent.sql and runtime.sql). */
+const tasksSqlQueries: readonly RequiredQuery[] = [
   { name: 'CancelAgentTasksByChatSession', kind: 'many', params: ['chat_session_id'] },
   { name: 'CreateRetryTask', kind: 'one', params: ['id'] },
   { name: 'ClaimAgentTask', kind: 'one', params: ['agent_id'] },
@@ -64,3 +70,11 @@ export const requiredQueries: readonly RequiredQuery[] = [
   { name: 'FailStaleTasks', kind: 'many', params: ['dispatch_timeout_secs', 'running_timeout_secs'] },
   { name: 'FailTasksForOfflineRuntimes', kind: 'many', params: [] },
 ];
+
+export const requiredQueries: readonly RequiredQuery[] = [...chatSqlQueries, ...tasksSqlQueries];
+
+/** Which bundled file defines each required query, to say which file a query set lacks. */
+export const bundledFileOf: ReadonlyMap<string, 'chat.sql' | 'tasks.sql'> = new Map([
+  ...chatSqlQueries.map((query) => [query.name, 'chat.sql'] as const),
+  ...tasksSqlQueries.map((query) => [query.name, 'tasks.sql'] as const),
+]);

@@ -83,7 +83,7 @@ export class PostgresDatabase implements StepDriver {
     switch (step.op) {
       case 'query': {
         const query = this.#queries.get(step.name);
-        const contract = this.#contracts.get(step.name) ?? { name: query.name, kind: query.kind, params: query.params.map((param) => param.name) };
+        const contract = this.#contracts.get(step.name) ?? { name: query.name, params: query.params.map((param) => param.name) };
         const values = bindArguments(contract, step.args).map(RealValues.toParameter);
         if (!query.readOnly) this.#wrote = true;
         try {

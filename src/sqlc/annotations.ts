@@ -1,11 +1,12 @@
-import type { QueryKind } from '../queries/required.js';
+import { isSqlcCommand, SQLC_COMMANDS, type SqlcCommand } from './commands.js';
 import { QueryFileError } from './errors.js';
 import { SourceSnippet } from './source.js';
 
 /** One `-- name:` block, not yet parsed. */
 export interface AnnotatedBlock {
   readonly name: string;
-  readonly kind: QueryKind;
+  /** sqlc's command: `:one`, `:many`, `:exec`, `:execrows`, … */
+  readonly kind: SqlcCommand;
   /** The `-- name:` line, 1-based. */
   readonly line: number;
   /**
@@ -53,24 +54,15 @@ function isBlankOrLineComment(line: string): boolean {
   return trimmed === '' || trimmed.startsWith('--');
 }
 
-function readAnnotation(text: string, file: string, line: number): { name: string; kind: QueryKind } {
+function readAnnotation(text: string, file: string, line: number): { name: string; kind: SqlcCommand } {
   const match = ANNOTATION.exec(text);
   if (!match) {
-    throw new QueryFileError('malformed', file, line, `malformed annotation "${text.trim()}"`, 'write it as "-- name: <Name> :one" (or :many, :exec), the name a plain identifier');
+    throw new QueryFileError('malformed', file, line, `malformed annotation "${text.trim()}"`, 'write it as "-- name: <Name> :one" (or another sqlc command: :many, :exec, …), the name a plain identifier');
   }
   const [, name, kind] = match as unknown as [string, string, string];
-  if (isQueryKind(kind)) return { name, kind };
-  const what = SQLC_KINDS_NOT_SUPPORTED.has(kind)
-    ? `${name}: sqlc's :${kind} is not supported by chatcheck`
-    : `${name}: unknown annotation ":${kind}"`;
-  throw new QueryFileError('unknown-annotation', file, line, what, 'use :one, :many or :exec');
-}
-
-function isQueryKind(kind: string): kind is QueryKind {
-  return kind === 'one' || kind === 'many' || kind === 'exec';
+  if (isSqlcCommand(kind)) return { name, kind };
+  throw new QueryFileError('unknown-annotation', file, line, `${name}: unknown annotation ":${kind}"`, `use one of sqlc's commands: ${SQLC_COMMANDS.map((command) => `:${command}`).join(', ')}`);
 }
 
 const LOOKS_LIKE_ANNOTATION = /^\s*--\s*name\s*:/;
 const ANNOTATION = /^--\s*name:\s+([A-Za-z_][A-Za-z0-9_]*)\s+:(\S+)\s*$/;
-/** Kinds sqlc knows but chatcheck does not run: named, so the error can say it is a known limit, not a typo. */
-const SQLC_KINDS_NOT_SUPPORTED = new Set(['execrows', 'execresult', 'execlastid', 'copyfrom', 'batchexec', 'batchmany', 'batchone']);

@@ -5,16 +5,18 @@ import { SetupError } from '../errors.js';
  * matching message text. Each kind of bad input has exactly one reason.
  */
 export type QueryFileProblem =
-  | 'unreadable' //         the file could not be read at all
+  | 'unreadable' //         the file could not be read at all, or a --queries path names no query file
   | 'malformed' //          a block that is not "-- name: X :kind" + exactly one parsable statement
-  | 'unknown-annotation' // a query kind or a sqlc.* macro chatcheck does not support
+  | 'unknown-annotation' // a command sqlc does not know, or a sqlc.* macro chatcheck does not support
   | 'duplicate' //          two queries with the same name
-  | 'parameter-count' //    $n with a gap, or a kind/arity that differs from what chatcheck requires
-  | 'missing'; //           a query chatcheck requires is in none of the files
+  | 'wrong-command' //      a statement that does not fit its sqlc command (sqlc's own checks)
+  | 'parameter-count' //    $n with a gap, or a command/arity that does not give what chatcheck requires
+  | 'missing'; //           queries chatcheck requires are in none of the files (the problem names the files)
 
 /**
  * A query file chatcheck cannot use. The problem always begins with where to look — `file:line: `,
- * or `file: ` when there is no line to point at — so an editor can jump straight to it.
+ * or `file: ` when there is no line to point at (for queries missing from a whole set, the set's
+ * files) — so an editor can jump straight to it.
  */
 export class QueryFileError extends SetupError {
   constructor(

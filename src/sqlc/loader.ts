@@ -1,8 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { loadModule, type RawStmt } from 'libpg-query';
-import type { QueryKind, RequiredQuery } from '../queries/required.js';
+import path from 'node:path';
+import { loadModule, type Node, type RawStmt } from 'libpg-query';
+import { bundledQueryFiles, internalQueryFiles } from '../paths.js';
+import { bundledFileOf, type RequiredQuery } from '../queries/required.js';
 import { firstContentLine, splitAnnotatedBlocks, type AnnotatedBlock } from './annotations.js';
-import { firstLocation, parseSnippet, walk } from './ast.js';
+import { firstLocation, parseSnippet, stringValue, walk } from './ast.js';
+import { COMMANDS_FOR, describeAccepted, resultKind, type SqlcCommand } from './commands.js';
 import { QueryFileError } from './errors.js';
 import { bindParameters, type QueryParam } from './parameters.js';
 import type { SourceSnippet } from './source.js';
@@ -12,7 +15,8 @@ export type { QueryParam } from './parameters.js';
 /** One sqlc-annotated query, ready for node-postgres. */
 export interface NamedQuery {
   readonly name: string;
-  readonly kind: QueryKind;
+  /** sqlc's command (`:one`, `:execrows`, `:copyfrom`, …): see src/sqlc/commands.ts for what chatcheck does with each. */
+  readonly kind: SqlcCommand;
   /** The statement rewritten to positional `$n`, without its annotation comments or trailing ';'. */
   readonly sql: string;
   /** Ordered by position: `params[i].position === i + 1`. */
@@ -58,7 +62,8 @@ export class QuerySet {
 
 /**
  * Reads and parses every file, refusing a name defined twice anywhere among them. With `required`,
- * also refuses a file set that lacks one of those queries or has it with another kind or arity:
+ * also refuses a file set that lacks one of those queries, declares it with a command that does not
+ * give what chatcheck reads (src/sqlc/commands.ts), or with another number of parameters:
  * better to stop before the first test than to fail in the middle of one.
  */
 export async function loadQueryFiles(files: readonly string[], required?: readonly RequiredQuery[]): Promise<QuerySet> {
@@ -91,6 +96,7 @@ export function parseQueryFile(text: string, file: string): NamedQuery[] {
     if (earlier !== undefined) throw duplicateName({ ...block, file }, earlier);
     const statement = onlyStatement(block, file);
     const { sql, params } = bindParameters(statement, { file, query: block.name, snippet: block.body });
+    checkCommand(block, statement, params.length, file);
     queries.push({ name: block.name, kind: block.kind, sql, params, file, line: block.line, readOnly: isReadOnly(statement), canWait: canWait(statement) });
   }
   return queries;
@@ -182,27 +188,110 @@ function duplicateName(query: { name: string; file: string; line: number }, earl
 
 function checkRequired(set: QuerySet, required: readonly RequiredQuery[], files: readonly string[]): void {
   const missing = required.filter((query) => !set.has(query.name));
-  if (missing.length > 0) {
-    throw new QueryFileError(
-      'missing',
-      files.at(-1) ?? '(no query files)',
-      1,
-      `missing ${missing.length === 1 ? 'query' : 'queries'} ${missing.map((query) => query.name).join(', ')} (searched ${files.join(', ') || 'no files'})`,
-      `add ${missing.map((query) => `"-- name: ${query.name} :${query.kind}" taking ${describeParams(query.params)}`).join('; ')}`,
-    );
-  }
+  if (missing.length > 0) throw missingQueries(missing, files.filter((file) => !internalQueryFiles.includes(file)));
   for (const expected of required) {
     const found = set.get(expected.name);
     const foundParams = found.params.map((param) => param.name);
-    if (found.kind === expected.kind && foundParams.length === expected.params.length) continue;
+    if (COMMANDS_FOR[expected.kind].includes(found.kind) && foundParams.length === expected.params.length) continue;
     throw new QueryFileError(
       'parameter-count',
       found.file,
       found.line,
-      `${found.name} is :${found.kind} taking ${describeParams(foundParams)}; chatcheck expects :${expected.kind} taking ${describeParams(expected.params)}`,
+      `${found.name} is :${found.kind} taking ${describeParams(foundParams)}; chatcheck expects ${describeAccepted(expected.kind)} taking ${describeParams(expected.params)}`,
       `make ${found.name} a :${expected.kind} query with ${expected.params.length} parameter${expected.params.length === 1 ? '' : 's'}, in that order`,
     );
   }
+}
+
+/**
+ * Which queries the files lack, a few by name, and the likely fix: when they are all of one bundled
+ * file that none of the files stands in for (chat.sql or tasks.sql), pass that file too.
+ */
+function missingQueries(missing: readonly RequiredQuery[], files: readonly string[]): QueryFileError {
+  const named = missing.slice(0, 3).map((query) => query.name);
+  const more = missing.length - named.length;
+  const list = more > 0 ? `${named.join(', ')} and ${more} more` : named.join(', ');
+  const lacking = new Set(missing.map((query) => bundledFileOf.get(query.name)));
+  const [file] = lacking;
+  const wholeFile = lacking.size === 1 && file !== undefined && [...bundledFileOf.values()].filter((owner) => owner === file).length === missing.length;
+  const bundled = wholeFile ? bundledQueryFiles.find((candidate) => path.basename(candidate) === file) : undefined;
+  const [first] = missing as [RequiredQuery];
+  return new QueryFileError(
+    'missing',
+    describeFiles(files),
+    undefined,
+    `${missing.length === 1 ? 'a query' : `${missing.length} queries`} chatcheck needs ${missing.length === 1 ? 'is' : 'are'} in none of these files: ${list}${wholeFile ? ` (the ${file === 'tasks.sql' ? 'task-lifecycle queries' : 'chat queries'} of ${file})` : ''}`,
+    bundled !== undefined
+      ? `pass ${file} too: --queries ${shownPath(bundled)} (or your own file that defines them)`
+      : `define ${missing.length === 1 ? 'it' : 'them'}, e.g. "-- name: ${first.name} :${first.kind}" taking ${describeParams(first.params)}; src/queries/required.ts lists what chatcheck needs of each`,
+  );
+}
+
+/** The files a query set came from, a few of them by path. */
+function describeFiles(files: readonly string[]): string {
+  if (files.length === 0) return '(no query files)';
+  const shown = files.slice(0, 3).map(shownPath);
+  return files.length > shown.length ? `${shown.join(', ')} and ${files.length - shown.length} more files` : shown.join(', ');
+}
+
+/** A path relative to the working directory when it lies below it, else as given. */
+function shownPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
+/**
+ * sqlc's own checks of a statement against its command (internal/sql/validate/cmd.go): `:copyfrom`
+ * must be a plain INSERT of one row of parameters, a `:batch*` query needs parameters, and a
+ * `:one`/`:many` (or their batch forms) that writes must return rows with RETURNING.
+ */
+function checkCommand(block: AnnotatedBlock, statement: RawStmt, parameterCount: number, file: string): void {
+  const fail = (what: string, fix: string) => new QueryFileError('wrong-command', file, block.line, `${block.name}: ${what}`, fix);
+  const stmt = statement.stmt;
+  if (block.kind === 'copyfrom') {
+    const problem = copyfromProblem(stmt);
+    if (problem !== undefined) throw fail(problem, 'write it as INSERT INTO t (a, b) VALUES ($1, $2): sqlc binds that row of parameters once per copied row');
+    return;
+  }
+  if (block.kind.startsWith('batch') && parameterCount === 0) {
+    throw fail(`:${block.kind} commands require parameters`, `give it parameters, or declare it :${resultKind(block.kind)}`);
+  }
+  const kind = resultKind(block.kind);
+  if ((kind === 'one' || kind === 'many') && writesWithoutReturning(stmt)) {
+    throw fail(`:${block.kind} without a RETURNING clause: the statement returns no rows`, 'add RETURNING with the columns the caller reads, or declare it :exec');
+  }
+}
+
+/** An INSERT, UPDATE or DELETE with no RETURNING list: it gives its caller no rows. */
+function writesWithoutReturning(stmt: Node | undefined): boolean {
+  if (stmt === undefined) return false;
+  const writer = 'InsertStmt' in stmt ? stmt.InsertStmt : 'UpdateStmt' in stmt ? stmt.UpdateStmt : 'DeleteStmt' in stmt ? stmt.DeleteStmt : undefined;
+  return writer !== undefined && (writer.returningList?.length ?? 0) === 0;
+}
+
+/** Why a `:copyfrom` statement is not one sqlc can copy, in sqlc's words; undefined if it is. */
+function copyfromProblem(stmt: Node | undefined): string | undefined {
+  if (stmt === undefined || !('InsertStmt' in stmt)) return ':copyfrom requires an INSERT INTO statement';
+  const insert = stmt.InsertStmt;
+  if (insert.onConflictClause !== undefined) return ':copyfrom is not compatible with ON CONFLICT';
+  if (insert.withClause !== undefined) return ':copyfrom is not compatible with WITH clauses';
+  if ((insert.returningList?.length ?? 0) > 0) return ':copyfrom is not compatible with RETURNING';
+  const select = insert.selectStmt !== undefined && 'SelectStmt' in insert.selectStmt ? insert.selectStmt.SelectStmt : undefined;
+  if (select === undefined) return undefined;
+  if ((select.fromClause?.length ?? 0) > 0) return ':copyfrom is not compatible with INSERT INTO ... SELECT';
+  if (select.valuesLists?.length !== 1) return ':copyfrom requires exactly one example row to be inserted';
+  const [row] = select.valuesLists as [Node];
+  const values = 'List' in row ? (row.List.items ?? []) : [];
+  if (!values.every(isParameter)) return ":copyfrom doesn't support non-parameter values";
+  return undefined;
+}
+
+/** `$n`, `sqlc.arg(x)`, `sqlc.narg(x)` or `@x`, as written (a cast around it is a value, not a parameter). */
+function isParameter(node: Node): boolean {
+  if ('ParamRef' in node) return true;
+  if ('FuncCall' in node) return stringValue(node.FuncCall.funcname?.[0]) === 'sqlc';
+  if ('A_Expr' in node) return node.A_Expr.lexpr === undefined && stringValue(node.A_Expr.name?.[0]) === '@';
+  return false;
 }
 
 function describeParams(names: readonly string[]): string {

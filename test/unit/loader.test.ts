@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SetupError } from '../../src/errors.js';
 import { requiredQueries, type RequiredQuery } from '../../src/queries/required.js';
 import { QueryFileError, type QueryFileProblem } from '../../src/sqlc/errors.js';
+import { internalQueryFiles } from '../../src/paths.js';
+import { SQLC_COMMANDS } from '../../src/sqlc/commands.js';
 import { loadQueryFiles, parseQueryFile, type NamedQuery } from '../../src/sqlc/loader.js';
 
 const queriesDir = path.join(import.meta.dirname, '..', '..', 'src', 'queries');
@@ -209,7 +211,7 @@ describe('rewriting to positional parameters', () => {
   });
 
   it('marks a query read-only only when nothing in it can write', () => {
-    const readOnly = (sql: string) => load(`-- name: Q :many\n${sql};`)[0]!.readOnly;
+    const readOnly = (sql: string) => load(`-- name: Q :exec\n${sql};`)[0]!.readOnly;
     expect(readOnly('SELECT * FROM chat_session WHERE id = $1')).toBe(true);
     expect(readOnly('SELECT * FROM chat_session WHERE id = $1 FOR UPDATE')).toBe(true);
     expect(readOnly('WITH s AS (SELECT 1) SELECT * FROM s')).toBe(true);
@@ -264,13 +266,10 @@ describe('bad query files', () => {
     expectProblem(error, 'malformed', files[0]!, 3, `malformed annotation "${annotation}"`);
   });
 
-  it.each([
-    [':execrows', "sqlc's :execrows is not supported by chatcheck"],
-    [':batchmany', "sqlc's :batchmany is not supported by chatcheck"],
-    [':one!', 'unknown annotation ":one!"'],
-  ])('an unknown query kind %s', async (kind, message) => {
+  it.each([[':one!'], [':execrow'], [':batch']])('an unknown query command %s, with the list of sqlc commands', async (kind) => {
     const { error, files } = await loadError(`-- name: Ok :one\nSELECT 1;\n-- name: A ${kind}\nSELECT 2;`);
-    expectProblem(error, 'unknown-annotation', files[0]!, 3, message);
+    expectProblem(error, 'unknown-annotation', files[0]!, 3, `A: unknown annotation "${kind}"`);
+    expect(error.fix).toContain(':execrows, :execresult, :execlastid, :batchexec, :batchmany, :batchone, :copyfrom');
   });
 
   it.each([
@@ -316,25 +315,140 @@ describe('bad query files', () => {
   it('a required query with another kind or number of parameters: expected vs found', async () => {
     const text = '-- name: Ok :one\nSELECT 1;\n-- name: A :many\nSELECT * FROM t WHERE id = $1;';
     const asOne = await loadError(text, [{ name: 'A', kind: 'one', params: ['id'] }]);
-    expectProblem(asOne.error, 'parameter-count', asOne.files[0]!, 3, 'A is :many taking 1 parameter (id); chatcheck expects :one taking 1 parameter (id)');
+    expectProblem(asOne.error, 'parameter-count', asOne.files[0]!, 3, 'A is :many taking 1 parameter (id); chatcheck expects :one (or :batchone) taking 1 parameter (id)');
     const asTwo = await loadError(text, [{ name: 'A', kind: 'many', params: ['id', 'workspace_id'] }]);
-    expectProblem(asTwo.error, 'parameter-count', asTwo.files[0]!, 3, 'chatcheck expects :many taking 2 parameters (id, workspace_id)');
+    expectProblem(asTwo.error, 'parameter-count', asTwo.files[0]!, 3, 'chatcheck expects :many (or :batchmany) taking 2 parameters (id, workspace_id)');
   });
 
-  it('a required query that no file defines, naming the files searched', async () => {
+  it('a required query that no file defines: the files searched, the query, and how to define it', async () => {
     const required: RequiredQuery[] = [
       { name: 'A', kind: 'one', params: [] },
       { name: 'Gone', kind: 'exec', params: ['id'] },
     ];
     const { error, files } = await loadError(['-- name: A :one\nSELECT 1;', '-- name: B :one\nSELECT 2;'], required);
-    expectProblem(error, 'missing', files[1]!, 1, `missing query Gone (searched ${files[0]}, ${files[1]})`);
+    expect(error.reason).toBe('missing');
+    expect(error.problem).toBe(`${files[0]}, ${files[1]}: a query chatcheck needs is in none of these files: Gone`);
+    expect(error.fix).toBe('define it, e.g. "-- name: Gone :exec" taking 1 parameter (id); src/queries/required.ts lists what chatcheck needs of each');
   });
-
   it('a file that cannot be read', async () => {
     const file = path.join(dir, 'no-such-file.sql');
     const error = await loadQueryFiles([chatSql, file]).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(QueryFileError);
     expect((error as QueryFileError).reason).toBe('unreadable');
     expect((error as QueryFileError).problem).toBe(`${file}: cannot read: no such file`);
+  });
+});
+
+describe("every sqlc command", () => {
+  const everyCommand = [
+    '-- name: One :one',
+    'SELECT * FROM t WHERE id = $1;',
+    '-- name: Many :many',
+    'SELECT * FROM t;',
+    '-- name: Exec :exec',
+    'DELETE FROM t WHERE id = $1;',
+    '-- name: ExecRows :execrows',
+    'UPDATE t SET a = $2 WHERE id = $1;',
+    '-- name: ExecResult :execresult',
+    'DELETE FROM t;',
+    '-- name: ExecLastId :execlastid',
+    'INSERT INTO t (a) VALUES ($1);',
+    '-- name: BatchExec :batchexec',
+    'UPDATE t SET a = @a WHERE id = @id;',
+    '-- name: BatchMany :batchmany',
+    'SELECT * FROM t WHERE a = $1;',
+    '-- name: BatchOne :batchone',
+    'INSERT INTO t (a) VALUES ($1) RETURNING *;',
+    '-- name: CopyFrom :copyfrom',
+    "INSERT INTO t (a, b, c) VALUES (@a, sqlc.narg('b'), $1);",
+  ].join('\n');
+
+  it('loads a file that uses all ten, each query parsed and kept with its command', () => {
+    const queries = parseQueryFile(everyCommand, 'inline.sql');
+    expect(queries.map((query) => query.kind)).toEqual([...SQLC_COMMANDS]);
+    for (const query of queries) expectRunnable(query);
+    expect(queries.at(-1)!.params.map((param) => param.name)).toEqual(['c', 'a', 'b']);
+  });
+
+  it.each([
+    ['exec', 'execrows'],
+    ['exec', 'execresult'],
+    ['exec', 'batchexec'],
+    ['one', 'batchone'],
+    ['many', 'batchmany'],
+  ] as const)('a needed :%s query may be declared :%s', async (needed, command) => {
+    const sql = needed === 'exec' ? 'UPDATE t SET a = 1 WHERE id = $1' : 'SELECT * FROM t WHERE id = $1';
+    const file = await writeSql(`-- name: Q :${command}\n${sql};`);
+    const set = await loadQueryFiles([file], [{ name: 'Q', kind: needed, params: ['id'] }]);
+    expect(set.get('Q').kind).toBe(command);
+  });
+
+  it.each([
+    ['one', 'many', 'chatcheck expects :one (or :batchone)'],
+    ['one', 'execrows', 'chatcheck expects :one (or :batchone)'],
+    ['many', 'batchone', 'chatcheck expects :many (or :batchmany)'],
+    ['exec', 'one', 'chatcheck expects :exec (or :execrows, :execresult, :batchexec)'],
+    ['exec', 'execlastid', 'chatcheck expects :exec (or :execrows, :execresult, :batchexec)'],
+    ['exec', 'copyfrom', 'chatcheck expects :exec (or :execrows, :execresult, :batchexec)'],
+  ] as const)('a needed :%s query declared :%s is refused at its line', async (needed, command, message) => {
+    // copyfrom may not have RETURNING; the others may (what the caller reads is the command's business).
+    const returning = command === 'copyfrom' ? '' : ' RETURNING *';
+    const { error, files } = await loadError(`-- name: Ok :one\nSELECT 1;\n-- name: Q :${command}\nINSERT INTO t (id) VALUES ($1)${returning};`, [
+      { name: 'Q', kind: needed, params: ['id'] },
+    ]);
+    expectProblem(error, 'parameter-count', files[0]!, 3, `Q is :${command} taking 1 parameter (id); ${message} taking 1 parameter (id)`);
+  });
+
+  it.each([
+    [':copyfrom', 'UPDATE t SET a = $1', ':copyfrom requires an INSERT INTO statement'],
+    [':copyfrom', 'INSERT INTO t (a) VALUES ($1) RETURNING id', ':copyfrom is not compatible with RETURNING'],
+    [':copyfrom', 'INSERT INTO t (a) VALUES ($1) ON CONFLICT DO NOTHING', ':copyfrom is not compatible with ON CONFLICT'],
+    [':copyfrom', 'WITH x AS (SELECT 1) INSERT INTO t (a) VALUES ($1)', ':copyfrom is not compatible with WITH clauses'],
+    [':copyfrom', 'INSERT INTO t (a) SELECT a FROM u WHERE b = $1', ':copyfrom is not compatible with INSERT INTO ... SELECT'],
+    [':copyfrom', 'INSERT INTO t (a) VALUES ($1), ($2)', ':copyfrom requires exactly one example row to be inserted'],
+    [':copyfrom', "INSERT INTO t (a, b) VALUES ($1, 'x')", ":copyfrom doesn't support non-parameter values"],
+    [':batchexec', 'DELETE FROM t', ':batchexec commands require parameters'],
+    [':batchmany', 'SELECT * FROM t', ':batchmany commands require parameters'],
+    [':one', 'UPDATE t SET a = 1 WHERE id = $1', ':one without a RETURNING clause'],
+    [':many', 'DELETE FROM t WHERE a = $1', ':many without a RETURNING clause'],
+    [':batchone', 'INSERT INTO t (a) VALUES ($1)', ':batchone without a RETURNING clause'],
+  ])('sqlc refuses %s for %s, and so does chatcheck', async (command, sql, message) => {
+    const { error, files } = await loadError(`-- name: Ok :one\nSELECT 1;\n-- name: Q ${command}\n-- a comment\n${sql};`);
+    expectProblem(error, 'wrong-command', files[0]!, 3, `Q: ${message}`);
+  });
+});
+
+describe('a query set that lacks queries chatcheck needs', () => {
+  it('chat.sql alone: names a few of tasks.sql\'s queries, counts the rest, and says to pass tasks.sql too', async () => {
+    const error = (await loadQueryFiles([chatSql, ...internalQueryFiles], requiredQueries).catch((thrown: unknown) => thrown)) as QueryFileError;
+    expect(error).toBeInstanceOf(QueryFileError);
+    expect(error.reason).toBe('missing');
+    const shown = path.relative(process.cwd(), chatSql);
+    expect(error.problem).toBe(
+      `${shown}: 17 queries chatcheck needs are in none of these files: CancelAgentTasksByChatSession, CreateRetryTask, ClaimAgentTask and 14 more (the task-lifecycle queries of tasks.sql)`,
+    );
+    expect(error.fix).toBe(`pass tasks.sql too: --queries ${path.relative(process.cwd(), tasksSql)} (or your own file that defines them)`);
+    expect(error.message).not.toContain('state.sql');
+    expect(error.message.length).toBeLessThan(300);
+  });
+
+  it('tasks.sql alone: says to pass chat.sql too', async () => {
+    const error = (await loadQueryFiles([tasksSql], requiredQueries).catch((thrown: unknown) => thrown)) as QueryFileError;
+    expect(error.problem).toContain(': 19 queries chatcheck needs are in none of these files: CreateChatSession, GetChatSession, GetChatSessionInWorkspace and 16 more (the chat queries of chat.sql)');
+    expect(error.fix).toMatch(/^pass chat\.sql too: --queries \S*chat\.sql/);
+  });
+
+  it('a few queries of a file missing: names them and shows how to define one', async () => {
+    const text = [1, 2].map((n) => `-- name: Extra${n} :one\nSELECT ${n};`).join('\n');
+    const required = requiredQueries.slice(0, 2);
+    const { error, files } = await loadError(text, required);
+    expect(error.problem).toBe(`${files[0]}: 2 queries chatcheck needs are in none of these files: CreateChatSession, GetChatSession`);
+    expect(error.fix).toBe('define them, e.g. "-- name: CreateChatSession :one" taking 4 parameters (workspace_id, agent_id, creator_id, title); src/queries/required.ts lists what chatcheck needs of each');
+  });
+
+  it('many files: a few by path, then how many more', async () => {
+    const files = await Promise.all([1, 2, 3, 4, 5].map((n) => writeSql(`-- name: Q${n} :one\nSELECT ${n};`)));
+    const error = (await loadQueryFiles(files, [{ name: 'Gone', kind: 'one', params: [] }]).catch((thrown: unknown) => thrown)) as QueryFileError;
+    expect(error.problem.startsWith(`${files[0]}, ${files[1]}, ${files[2]} and 2 more files: `)).toBe(true);
   });
 });
