@@ -1,7 +1,8 @@
-import { runQuery } from './catalogue.js';
+import { catalogue, runQuery } from './catalogue.js';
 import { Sequences, Transaction } from './database.js';
 import { SqlError } from './errors.js';
 import type { Program, Step, StepDriver, StepResult } from './program.js';
+import { breakingTies, type TieBreaker } from './sql.js';
 import { State } from './state.js';
 import { Elapsed, Instant, type Value } from './values.js';
 
@@ -114,6 +115,43 @@ export class ModelDatabase implements StepDriver {
     }
   }
 
+  /**
+   * Performs a step as perform() does, except for a `:one` query with ORDER BY … LIMIT 1 whose sort
+   * keys tie: PostgreSQL may return any of the tied rows, so each choice is first tried on a copy
+   * (the same state, now() and sequences; nothing of the try is kept), the first inserted first,
+   * and the first one whose result `accept` takes is performed. When it takes none, or nothing
+   * ties, this is perform(step).
+   */
+  performChoosing(step: Step, accept: (result: StepResult) => boolean): StepResult {
+    if (step.op !== 'query' || this.#aborted || !mayTie(step.name)) return this.perform(step);
+    const firstTry = this.#try(step, 0);
+    if (firstTry.ties < 2 || (firstTry.result !== undefined && accept(firstTry.result))) return this.perform(step);
+    for (let choice = 1; choice < firstTry.ties; choice++) {
+      const { result } = this.#try(step, choice);
+      if (result !== undefined && accept(result)) return breakingTies(pick(choice), () => this.perform(step));
+    }
+    return this.perform(step);
+  }
+
+  /** Runs a query step on a throw-away copy of the connection's transaction, picking the `choice`-th tied row. */
+  #try(step: Step & { op: 'query' }, choice: number): { result: StepResult | undefined; ties: number } {
+    // The copy's sequences hand out what the real run would: the next ids, and the tick of now().
+    const open = this.#tx;
+    const start = open === null ? this.#sequences.stamp(this.#committed) : open.state.withSequences(this.#sequences.lastIds, open.now.tick - 1);
+    const tx = new Transaction(open === null ? this.#committed : open.state, new Sequences(start));
+    let ties = 0;
+    const breaker: TieBreaker = (tied) => {
+      ties = tied.length;
+      return pick(choice)(tied);
+    };
+    try {
+      return { result: breakingTies(breaker, () => runQuery(tx, step.name, step.args)), ties };
+    } catch (error) {
+      if (error instanceof SqlError) return { result: undefined, ties };
+      throw error;
+    }
+  }
+
   /** Whether a transaction is open on the connection (aborted or not). */
   get inTransaction(): boolean {
     return this.#tx !== null;
@@ -137,11 +175,22 @@ export class ModelDatabase implements StepDriver {
   }
 }
 
-/** E(t) of two timestamps: an Elapsed, or NULL when either is NULL. */
+/** A `:one` query whose ORDER BY … LIMIT 1 may tie. */
+function mayTie(name: string): boolean {
+  const entry = catalogue.get(name);
+  return entry?.kind === 'one' && (entry.ordering?.length ?? 0) > 0;
+}
+
+/** The `choice`-th of the tied rows (the last when there are fewer). */
+function pick(choice: number): TieBreaker {
+  return (tied) => tied[Math.min(choice, tied.length - 1)]!;
+}
+
 function abortedError(): SqlError {
   return new SqlError(inFailedTransaction, 'current transaction is aborted, commands ignored until end of transaction block');
 }
 
+/** E(t) of two timestamps: an Elapsed, or NULL when either is NULL. */
 function elapsed(from: Value, to: Value): Value {
   if (from === null || to === null) return null;
   if (from instanceof Instant && to instanceof Instant) return new Elapsed(from, to);

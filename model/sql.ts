@@ -77,11 +77,41 @@ export function orderBy<T extends Row>(rows: T[], ordering: Ordering): T[] {
   return rows.sort((a, b) => compareRows(a, b, ordering));
 }
 
-/** The first row by `ordering` (ORDER BY … LIMIT 1), or null; of equal rows the first inserted. */
+/** The rows tied for first by `ordering` (what ORDER BY … LIMIT 1 may return), in insertion order. */
+export function tiedForFirst(rows: readonly Row[], ordering: Ordering): Row[] {
+  let best: Row | undefined;
+  for (const row of rows) if (best === undefined || compareRows(row, best, ordering) < 0) best = row;
+  return best === undefined ? [] : rows.filter((row) => compareRows(row, best, ordering) === 0);
+}
+
+/** Picks one of the rows tied for first; see breakingTies. */
+export type TieBreaker = (tied: readonly Row[]) => Row;
+
+let tieBreaker: TieBreaker | undefined;
+
+/**
+ * The first row by `ordering` (ORDER BY … LIMIT 1), or null. PostgreSQL may return any of the rows
+ * whose keys tie for first; the model returns the first inserted, unless `breakingTies` picks another.
+ */
 export function first(rows: readonly Row[], ordering: Ordering): Row | null {
-  let best: Row | null = null;
-  for (const row of rows) if (best === null || compareRows(row, best, ordering) < 0) best = row;
-  return best;
+  const tied = tiedForFirst(rows, ordering);
+  if (tied.length === 0) return null;
+  return tieBreaker === undefined || tied.length === 1 ? tied[0]! : tieBreaker(tied);
+}
+
+/**
+ * Runs `body` (synchronous: one statement of the model) with `breaker` choosing among the rows tied
+ * for first in every `first` it calls — how the tester makes the model go on with the row
+ * PostgreSQL chose (ModelDatabase.performChoosing).
+ */
+export function breakingTies<T>(breaker: TieBreaker, body: () => T): T {
+  const outer = tieBreaker;
+  tieBreaker = breaker;
+  try {
+    return body();
+  } finally {
+    tieBreaker = outer;
+  }
 }
 
 /** `SELECT a, b, …` of one row: exactly these columns, in this order. */

@@ -16,7 +16,7 @@ const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'),
 function withCommonOptions(command: Command): Command {
   return command
     .addOption(new Option('--database-url <url>', 'PostgreSQL server to use (default: $DATABASE_URL, else Docker, else an embedded PostgreSQL 17)'))
-    .addOption(new Option('--queries <file>', 'sqlc-annotated SQL under test; repeat for several files; replaces the bundled chat.sql and tasks.sql').argParser(collect))
+    .addOption(new Option('--queries <path>', 'sqlc-annotated SQL under test: a file, or a directory (its *.sql files, in name order); repeatable; replaces the bundled chat.sql and tasks.sql').argParser(collect))
     .addOption(new Option('--migrations <dir>', 'directory of *.up.sql files that build the schema (default: the bundled migrations)'))
     .addOption(new Option('--seed <n>', 'seed for the random generator, to replay a run').argParser(seedInteger))
     .addOption(new Option('--json <file>', 'also write the report as JSON to this file'));
@@ -63,6 +63,7 @@ Exit codes:
   1  a finding: the SQL and the model disagree
   2  usage or setup error (bad option, unreachable server, broken migration or query file)
   3  internal error in chatcheck (a bug: please report it with the printed stack trace)
+  130, 143  interrupted by SIGINT (Ctrl-C) or SIGTERM: no findings reported; --json says "interrupted": true
 
 PostgreSQL: --database-url, else DATABASE_URL, else a postgres:17 container when a Docker runtime
 is reachable, else an embedded PostgreSQL 17. chatcheck only writes to databases it creates

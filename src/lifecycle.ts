@@ -49,19 +49,19 @@ export class Lifecycle {
   }
 
   /**
-   * On SIGINT or SIGTERM: release everything, then exit with 128 + the signal number, as a shell
-   * would report it. A second signal while releasing exits at once.
-   * Returns a function that removes the handlers.
+   * On SIGINT or SIGTERM: `onInterrupt`, then release everything, then `afterRelease`, then exit
+   * with 128 + the signal number, as a shell would report it. A second signal while releasing exits
+   * at once. Returns a function that removes the handlers.
    */
-  exitOnSignals(onInterrupt: (signal: NodeJS.Signals) => void = () => {}): () => void {
-    const codes: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+  exitOnSignals(onInterrupt: (signal: NodeJS.Signals) => void = () => {}, afterRelease: (signal: NodeJS.Signals) => Promise<void> = async () => {}): () => void {
     const handler = (signal: NodeJS.Signals): void => {
-      const code = codes[signal] ?? 1;
+      const code = signalExitCode(signal);
       if (this.#interruptedBy) process.exit(code);
       this.#interruptedBy = signal;
       onInterrupt(signal);
-      void this.close().then((failures) => {
+      void this.close().then(async (failures) => {
         for (const failure of failures) process.stderr.write(`chatcheck: could not release ${failure}\n`);
+        await afterRelease(signal).catch((error: unknown) => process.stderr.write(`chatcheck: ${error instanceof Error ? error.message : String(error)}\n`));
         process.exit(code);
       });
     };
@@ -72,4 +72,9 @@ export class Lifecycle {
       process.off('SIGTERM', handler);
     };
   }
+}
+
+/** The exit code a shell reports for a process ended by `signal`: 128 + its number (SIGINT 130, SIGTERM 143). */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : 1;
 }

@@ -2,6 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import path from 'node:path';
 import { bundledMigrationsDir, bundledQueryFiles } from './paths.js';
 import { raceWorkflowNames } from './race/race-workflows.js';
+import { expandQueryPaths } from './sqlc/query-paths.js';
 import { variantNames } from '../model/workflows/index.js';
 
 /** What every command accepts; later commands read the fields they need. */
@@ -26,7 +27,7 @@ export interface RawOptions {
 
 export interface RunOptions {
   readonly databaseUrl: string | undefined;
-  /** The SQL under test: the bundled files unless --queries replaced them. */
+  /** The SQL under test: the bundled files unless --queries replaced them (directories expanded to their *.sql files). */
   readonly queryFiles: readonly string[];
   readonly migrationsDir: string;
   readonly runs: number | undefined;
@@ -55,7 +56,7 @@ export interface RunOptions {
 export function resolveOptions(raw: RawOptions): RunOptions {
   return {
     databaseUrl: raw.databaseUrl,
-    queryFiles: raw.queries?.map((file) => path.resolve(file)) ?? bundledQueryFiles,
+    queryFiles: raw.queries === undefined ? bundledQueryFiles : expandQueryPaths(raw.queries),
     migrationsDir: raw.migrations === undefined ? bundledMigrationsDir : path.resolve(raw.migrations),
     runs: raw.runs,
     seed: raw.seed,
@@ -97,19 +98,27 @@ export function collect(value: string, previous: string[] | undefined): string[]
 /**
  * A counterexample's path as chatcheck prints it: fast-check's path (colon-separated numbers), then,
  * after '@', the replayPath of its command list — fast-check needs both to replay the shrinking of
- * a command sequence exactly.
+ * a command sequence exactly — then, after '.', the case's hash (8 hex digits), which tells whether
+ * the case replayed is the one that was printed (see runSequential).
  */
 export function replayPathOption(text: string): string {
-  if (!/^\d+(:\d+)*(@[A-Za-z0-9+/=:]+)?$/.test(text)) {
-    throw new InvalidArgumentError(`expected the path chatcheck printed, like 28:4:7@iK+:9, got "${text}"`);
+  if (!/^\d+(:\d+)*(@[A-Za-z0-9+/=:]+)?(\.[0-9a-f]{8})?$/.test(text)) {
+    throw new InvalidArgumentError(`expected the path chatcheck printed, like 28:4:7@iK+:9.0f3a9c21, got "${text}"`);
   }
   return text;
 }
 
-export function splitReplayPath(text: string | undefined): { path?: string; replayPath?: string } {
+export function splitReplayPath(text: string | undefined): { path?: string; replayPath?: string; caseHash?: string } {
   if (text === undefined) return {};
-  const at = text.indexOf('@');
-  return at < 0 ? { path: text } : { path: text.slice(0, at), replayPath: text.slice(at + 1) };
+  const dot = text.lastIndexOf('.');
+  const caseHash = dot < 0 ? undefined : text.slice(dot + 1);
+  const paths = dot < 0 ? text : text.slice(0, dot);
+  const at = paths.indexOf('@');
+  return {
+    path: at < 0 ? paths : paths.slice(0, at),
+    ...(at < 0 ? {} : { replayPath: paths.slice(at + 1) }),
+    ...(caseHash === undefined ? {} : { caseHash }),
+  };
 }
 
 /** `--pair send,delete` (or a triple): names from the race catalogue, repeatable. */

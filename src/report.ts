@@ -1,16 +1,39 @@
 import { writeFile } from 'node:fs/promises';
 import { SetupError } from './errors.js';
+import type { ServerSource } from './postgres/server.js';
+
+/** The commands that write a --json report. */
+export type ReportCommand = 'check' | 'sequential' | 'race';
+
+/** Which server a run used: how it was found, and its version once connected (null before). */
+export interface ServerStats {
+  readonly source: ServerSource;
+  readonly version: string | null;
+}
+
+/** What every report's stats hold, whatever the command; each command adds its own sections. */
+export interface ReportStats extends Readonly<Record<string, unknown>> {
+  readonly command: ReportCommand;
+  /** null when the run ended before a server was found. */
+  readonly server: ServerStats | null;
+  /** Queries under test and migrations, once read (null before). */
+  readonly queries: number | null;
+  readonly migrations: number | null;
+  readonly durationMs: number;
+}
 
 /**
- * The --json report. Its shape is part of the CLI contract: `version` changes when a field changes
- * meaning. Later commands fill `findings` and `knownFindings`; `stats` is per command.
+ * The --json report. Its shape is part of the CLI contract, the same for every command: `version`
+ * changes when a field changes meaning.
  */
 export interface JsonReport {
   readonly version: 1;
   readonly ok: boolean;
+  /** SIGINT or SIGTERM ended the run before its result: ok is false and there are no findings. */
+  readonly interrupted: boolean;
   readonly findings: readonly unknown[];
   readonly knownFindings: readonly unknown[];
-  readonly stats: Readonly<Record<string, unknown>>;
+  readonly stats: ReportStats;
 }
 
 export async function writeJsonReport(file: string, report: JsonReport): Promise<void> {
@@ -18,6 +41,52 @@ export async function writeJsonReport(file: string, report: JsonReport): Promise
     await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
   } catch (error) {
     throw new SetupError(`cannot write the JSON report to ${file}: ${(error as Error).message}`, 'pass a --json path in a writable directory');
+  }
+}
+
+/**
+ * The report of one run, filled in as the run learns what every report carries (the server, the
+ * input), written once at its end: the command's result, or — when SIGINT/SIGTERM stopped it — the
+ * report of an interrupted run, and then nothing the interrupted work still produces.
+ */
+export class RunReport {
+  server: ServerStats | null = null;
+  input: { readonly queries: number; readonly migrations: number } | null = null;
+  readonly #started = performance.now();
+  #stopped = false;
+
+  constructor(
+    readonly command: ReportCommand,
+    /** The --json file, or undefined: then nothing is written. */
+    readonly file: string | undefined,
+  ) {}
+
+  /** Milliseconds since the run started. */
+  get durationMs(): number {
+    return Math.round(performance.now() - this.#started);
+  }
+
+  /** Writes the run's result, unless the run was interrupted. `stats` holds the command's own sections. */
+  async finish(result: { ok: boolean; findings: readonly unknown[]; knownFindings: readonly unknown[]; stats: Readonly<Record<string, unknown>> }): Promise<void> {
+    if (this.#stopped) return;
+    await this.#write({ ok: result.ok, interrupted: false, findings: result.findings, knownFindings: result.knownFindings }, result.stats);
+  }
+
+  /** At SIGINT/SIGTERM: from now on `finish` writes nothing. */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  /** The report of an interrupted run: `"interrupted": true`, not ok, no findings. */
+  async writeInterrupted(): Promise<void> {
+    this.stop();
+    await this.#write({ ok: false, interrupted: true, findings: [], knownFindings: [] }, {});
+  }
+
+  async #write(head: Omit<JsonReport, 'version' | 'stats'>, stats: Readonly<Record<string, unknown>>): Promise<void> {
+    if (this.file === undefined) return;
+    const base = { command: this.command, server: this.server, queries: this.input?.queries ?? null, migrations: this.input?.migrations ?? null };
+    await writeJsonReport(this.file, { version: 1, ...head, stats: { ...base, ...stats, durationMs: this.durationMs } });
   }
 }
 

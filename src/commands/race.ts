@@ -4,7 +4,6 @@ import type { Lifecycle } from '../lifecycle.js';
 import type { RunOptions } from '../options.js';
 import { bundledMigrationsDir, bundledQueryFiles } from '../paths.js';
 import type { Testbed } from '../postgres/testbed.js';
-import { writeJsonReport } from '../report.js';
 import { explore, type ExploreMode, type RaceExploration } from '../race/exploration.js';
 import { RaceRunner } from '../race/race-runner.js';
 import { describeRaces, knownFindingJson, raceFindingJson, raceStats } from '../race/race-report.js';
@@ -106,24 +105,31 @@ export function raceFindingsJson(run: RaceRun, options: RunOptions): { findings:
  * the summary; piped output (CI logs) carries only the summary.
  */
 export async function raceWithProgress(testbed: Testbed, lifecycle: Lifecycle, queries: QuerySet, options: RunOptions): Promise<RaceRun> {
-  const progress = process.stdout.isTTY ? (done: number, total: number) => process.stdout.write(`\rrace: ${done}/${total} races\x1b[K`) : undefined;
+  // Nothing once the run is interrupted: the signal's line is the last word.
+  const write = (text: string) => {
+    if (lifecycle.interruptedBy === undefined) process.stdout.write(text);
+  };
+  const progress = process.stdout.isTTY ? (done: number, total: number) => write(`\rrace: ${done}/${total} races\x1b[K`) : undefined;
   try {
     return await raceOn(testbed, lifecycle, queries, options, progress);
   } finally {
-    if (progress) process.stdout.write('\r\x1b[K');
+    if (progress) write('\r\x1b[K');
   }
 }
 
 /** `chatcheck race`: concurrent workflows interleaved statement by statement, judged by the model. */
 export async function runRaceCommand(options: RunOptions, print: (line: string) => void = console.log): Promise<number> {
   checkRaceOptions(options);
-  return withTestbed(options, print, async (testbed, { queries }, lifecycle) => {
+  return withTestbed('race', options, print, async (testbed, { queries }, { lifecycle, report, print: say }) => {
     const run = await raceWithProgress(testbed, lifecycle, queries, options);
-    for (const line of describeRaceRun(run, options)) print(line);
+    for (const line of describeRaceRun(run, options)) say(line);
     const failed = run.explorations.some((exploration) => exploration.finding !== undefined);
-    if (options.jsonFile !== undefined) {
-      await writeJsonReport(options.jsonFile, { version: 1, ok: !failed, ...raceFindingsJson(run, options), stats: { command: 'race', seed: run.seed, ...raceStats(run.explorations, run.durationMs) } });
-    }
+    await report.finish({ ok: !failed, ...raceFindingsJson(run, options), stats: { race: raceRunStats(run) } });
     return failed ? EXIT_FINDING : EXIT_CONFORMS;
   });
+}
+
+/** The race section of a report's stats: the seed, schedules and their rate, and each race. */
+export function raceRunStats(run: RaceRun): Record<string, unknown> {
+  return { seed: run.seed, ...raceStats(run.explorations, run.durationMs) };
 }

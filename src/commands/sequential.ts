@@ -1,8 +1,9 @@
+import { SetupError } from '../errors.js';
 import { EXIT_CONFORMS, EXIT_FINDING } from '../exit-codes.js';
 import type { Lifecycle } from '../lifecycle.js';
 import { splitReplayPath, type RunOptions } from '../options.js';
 import type { Testbed } from '../postgres/testbed.js';
-import { plain, writeJsonReport } from '../report.js';
+import { plain } from '../report.js';
 import { openRealConnection } from '../sequential/connection.js';
 import { runSequential, type SequentialFinding, type SequentialPhase, type SequentialReport } from '../sequential/property.js';
 import type { QuerySet } from '../sqlc/loader.js';
@@ -65,27 +66,29 @@ export function progressLine(runs: number, write: (text: string) => void, now: (
 
 /** `chatcheck sequential`: random command sequences, model vs PostgreSQL, shrunk and replayable. */
 export async function runSequentialCommand(options: RunOptions, print: (line: string) => void = console.log): Promise<number> {
-  return withTestbed(options, print, async (testbed, { queries }, lifecycle) => {
-    // Only on a terminal: a CI log keeps just the summary line.
-    const progress = process.stdout.isTTY ? progressLine(options.runs ?? DEFAULT_RUNS, (text) => process.stdout.write(text)) : undefined;
+  checkReplayOptions(options);
+  return withTestbed('sequential', options, print, async (testbed, { queries }, { lifecycle, report: json, print: say }) => {
+    // Only on a terminal: a CI log keeps just the summary line; nothing once the run is interrupted.
+    const progress = process.stdout.isTTY ? progressLine(options.runs ?? DEFAULT_RUNS, (text) => {
+      if (lifecycle.interruptedBy === undefined) process.stdout.write(text);
+    }) : undefined;
     let report: SequentialReport;
     try {
       report = await sequentialOn(testbed, lifecycle, queries, options, progress && ((runsDone, commands, phase) => progress.update(runsDone, commands, phase)));
     } finally {
       progress?.clear();
     }
-    for (const line of describeSequential(report, options)) print(line);
-    if (options.jsonFile !== undefined) {
-      await writeJsonReport(options.jsonFile, {
-        version: 1,
-        ok: report.finding === undefined,
-        findings: report.finding ? [findingJson(report.finding, options)] : [],
-        knownFindings: [],
-        stats: sequentialStats(report),
-      });
-    }
+    for (const line of describeSequential(report, options)) say(line);
+    await json.finish({ ok: report.finding === undefined, findings: report.finding ? [findingJson(report.finding, options)] : [], knownFindings: [], stats: { sequential: sequentialStats(report) } });
     return report.finding ? EXIT_FINDING : EXIT_CONFORMS;
   });
+}
+
+/** `--path` replays one case of one seed: without the seed it means nothing. Checked before any server starts. */
+export function checkReplayOptions(options: RunOptions): void {
+  if (options.path !== undefined && options.seed === undefined) {
+    throw new SetupError('--path needs the --seed it was printed with', 'copy the whole replay line the finding printed (npx chatcheck sequential --seed S --path P …)');
+  }
 }
 
 export function sequentialStats(report: SequentialReport): Record<string, unknown> {
@@ -102,7 +105,7 @@ export function sequentialStats(report: SequentialReport): Record<string, unknow
 
 export function findingJson(finding: SequentialFinding, options: RunOptions): Record<string, unknown> {
   const { replay, ...rest } = finding;
-  return plain({ mode: 'sequential', ...rest, seed: replay.seed, path: replay.path, replayPath: replay.replayPath ?? null, maxCommands: replay.maxCommands, turns: replay.turns, replay: replayCommand(finding, options) }) as Record<string, unknown>;
+  return plain({ mode: 'sequential', ...rest, seed: replay.seed, path: replay.path, replayPath: replay.replayPath ?? null, caseHash: replay.caseHash, maxCommands: replay.maxCommands, turns: replay.turns, replay: replayCommand(finding, options) }) as Record<string, unknown>;
 }
 
 /**
@@ -110,7 +113,8 @@ export function findingJson(finding: SequentialFinding, options: RunOptions): Re
  * generated or when tables are compared (the defaults left out), with the same query files.
  */
 function replayCommand(finding: SequentialFinding, options: RunOptions): string {
-  const path = finding.replay.replayPath ? `${finding.replay.path}@${finding.replay.replayPath}` : finding.replay.path;
+  const { replayPath, caseHash } = finding.replay;
+  const path = `${finding.replay.path}${replayPath ? `@${replayPath}` : ''}${caseHash ? `.${caseHash}` : ''}`;
   const shape = [
     finding.replay.maxCommands !== DEFAULT_MAX_COMMANDS ? ` --max-commands ${finding.replay.maxCommands}` : '',
     options.stateEvery !== undefined && options.stateEvery !== 1 ? ` --state-every ${options.stateEvery}` : '',

@@ -7,6 +7,8 @@ import { provisionServer } from '../postgres/server.js';
 import { openTestbed, type Testbed } from '../postgres/testbed.js';
 import { requiredQueries } from '../queries/required.js';
 import { loadQueryFiles, QuerySet } from '../sqlc/loader.js';
+import { checkOutputFiles } from '../outputs.js';
+import { RunReport, type ReportCommand } from '../report.js';
 import { withLifecycle } from './session.js';
 
 /** The input of a run, read and checked before any server is started. */
@@ -18,25 +20,47 @@ export interface RunInput {
   readonly migrations: readonly Migration[];
 }
 
+/** What a command body runs with, besides the testbed and its input. */
+export interface RunContext {
+  readonly lifecycle: Lifecycle;
+  /** The --json report, with the server and the input filled in; the body writes its result with `finish`. */
+  readonly report: RunReport;
+  /** Prints a line of the run's output; nothing once SIGINT/SIGTERM interrupted the run. */
+  readonly print: (line: string) => void;
+}
+
 /**
- * The setup every database command shares: check the input (so a bad option or file fails before a
- * server starts), then, inside a lifecycle, provision a server and migrate a template.
+ * The setup every database command shares: check the input and the outputs (so a bad option, file
+ * or destination fails before a server starts), then, inside a lifecycle, provision a server and
+ * migrate a template. An interrupted run writes the report of an interrupted run (see RunReport).
  */
 export async function withTestbed(
+  command: ReportCommand,
   options: RunOptions,
   print: (line: string) => void,
-  body: (testbed: Testbed, input: RunInput, lifecycle: Lifecycle) => Promise<number>,
+  body: (testbed: Testbed, input: RunInput, run: RunContext) => Promise<number>,
 ): Promise<number> {
-  const queries = await loadQueryFiles([...options.queryFiles, ...internalQueryFiles], requiredQueries);
-  const underTest = new QuerySet(queries.all.filter((query) => options.queryFiles.includes(query.file)));
-  const migrations = await readMigrations(options.migrationsDir);
-  print(`queries: ${underTest.all.length} from ${options.queryFiles.map(shown).join(', ')}`);
-  return withLifecycle(async (lifecycle) => {
-    const server = await provisionServer(lifecycle, options.databaseUrl);
-    print(server.description);
-    const testbed = await openTestbed(lifecycle, { server, migrationsDir: shown(options.migrationsDir), migrations, report: print });
-    return body(testbed, { queries, underTest, migrations }, lifecycle);
-  });
+  await checkOutputFiles([{ option: '--json', file: options.jsonFile }]);
+  const report = new RunReport(command, options.jsonFile);
+  return withLifecycle(
+    async (lifecycle) => {
+      const say = (line: string) => {
+        if (lifecycle.interruptedBy === undefined) print(line);
+      };
+      const queries = await loadQueryFiles([...options.queryFiles, ...internalQueryFiles], requiredQueries);
+      const underTest = new QuerySet(queries.all.filter((query) => options.queryFiles.includes(query.file)));
+      const migrations = await readMigrations(options.migrationsDir);
+      report.input = { queries: underTest.all.length, migrations: migrations.length };
+      say(`queries: ${underTest.all.length} from ${options.queryFiles.map(shown).join(', ')}`);
+      const server = await provisionServer(lifecycle, options.databaseUrl);
+      report.server = { source: server.source, version: null };
+      say(server.description);
+      const testbed = await openTestbed(lifecycle, { server, migrationsDir: shown(options.migrationsDir), migrations, report: say });
+      report.server = { source: server.source, version: await testbed.databases.serverVersion() };
+      return body(testbed, { queries, underTest, migrations }, { lifecycle, report, print: say });
+    },
+    { stop: () => report.stop(), afterRelease: () => report.writeInterrupted() },
+  );
 }
 
 /** A path as the person typed it relative to here, when it is below here. */

@@ -7,7 +7,8 @@ import type { ServerTarget } from './target.js';
 /** Every database chatcheck creates is named `chatcheck_<run>_<role>`; it never touches any other. */
 export const DATABASE_PREFIX = 'chatcheck_';
 
-const CONNECT_TIMEOUT_MS = 10_000;
+/** How long a server may take to answer a new connection before chatcheck gives up on it. */
+export const CONNECT_TIMEOUT_MS = 5_000;
 
 export function connect(target: ServerTarget): Promise<pg.Client> {
   const client = new pg.Client({
@@ -21,7 +22,7 @@ export function connect(target: ServerTarget): Promise<pg.Client> {
   return client.connect().then(
     () => client,
     (error: unknown) => {
-      throw explainServerError(error, target, 'connect');
+      throw explainServerError(error, target, 'connect', CONNECT_TIMEOUT_MS);
     },
   );
 }
@@ -53,6 +54,12 @@ export class OwnedDatabases {
     lifecycle.hold(`connection to ${server.display}`, () => admin.end());
     lifecycle.hold(`databases of run ${owned.run}`, () => owned.dropAll());
     return owned;
+  }
+
+  /** The server's version as it reports it (SHOW server_version), e.g. "17.10". */
+  async serverVersion(): Promise<string> {
+    const { rows } = await this.#admin.query<{ server_version: string }>('SHOW server_version');
+    return rows[0]?.server_version ?? 'unknown';
   }
 
   /** Names this run has created and not yet dropped. */

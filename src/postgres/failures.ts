@@ -5,11 +5,32 @@ import type { ServerTarget } from './target.js';
  * Turns what node-postgres throws while connecting or creating databases into one line a person
  * can act on. Unknown errors pass through untouched: they are bugs, not setup problems.
  */
-export function explainServerError(error: unknown, target: ServerTarget, phase: 'connect' | 'statement'): unknown {
+export function explainServerError(error: unknown, target: ServerTarget, phase: 'connect' | 'statement', timeoutMs?: number): unknown {
   if (!(error instanceof Error)) return error;
   const code = (error as { code?: string }).code;
   const where = `PostgreSQL at ${target.hostAndPort}`;
+  // node-postgres says these in words, with no code: something accepted the connection, then
+  // closed it, or never answered (its connectionTimeoutMillis destroys the socket).
+  if (phase === 'connect' && code === undefined && /^Connection terminated unexpectedly$/.test(error.message)) {
+    return new SetupError(
+      `cannot connect to ${where}: the server closed the connection without answering`,
+      'check that --database-url / DATABASE_URL names a PostgreSQL server (host and port) and that it accepts connections from here',
+    );
+  }
+  if (phase === 'connect' && code === undefined && /^(timeout expired|Connection terminated due to connection timeout)$/.test(error.message)) {
+    return new SetupError(
+      `cannot connect to ${where}: no answer within ${timeoutMs === undefined ? 'the connect timeout' : `${timeoutMs / 1000} s`}`,
+      'check that --database-url / DATABASE_URL names a PostgreSQL server (host and port) and that it is up and not overloaded',
+    );
+  }
   switch (code) {
+    case 'ECONNRESET':
+    case 'EPIPE':
+      if (phase !== 'connect') return error;
+      return new SetupError(
+        `cannot connect to ${where}: the server closed the connection without answering (${code})`,
+        'check that --database-url / DATABASE_URL names a PostgreSQL server (host and port) and that it accepts connections from here',
+      );
     case 'ECONNREFUSED':
       return new SetupError(
         `cannot connect to ${where}: connection refused`,

@@ -1,5 +1,6 @@
 import { SqlError } from '../../model/errors.js';
-import type { Program, Step, StepDriver, StepResult } from '../../model/program.js';
+import type { ModelDatabase } from '../../model/model-database.js';
+import type { Program, Step, StepResult } from '../../model/program.js';
 import type { Comparer, Difference, ModelKeyReader, OrderKey } from '../compare/compare.js';
 import type { PostgresDatabase } from '../sql/postgres-database.js';
 
@@ -20,7 +21,7 @@ export interface Divergence {
  * reported at the statement that caused it, not at some later symptom.
  */
 export async function lockstep<R>(
-  model: StepDriver,
+  model: ModelDatabase,
   real: PostgresDatabase,
   modelProgram: Program<R>,
   realProgram: Program<R>,
@@ -46,8 +47,9 @@ export async function lockstep<R>(
     const sameStep = compareSteps(modelStep, realStep, comparer);
     if (sameStep) return { at, step: label, difference: sameStep };
 
-    let modelAnswer = await answerAsync(async () => model.perform(modelStep));
+    // PostgreSQL first: where an ORDER BY … LIMIT 1 ties, the model goes on with the row it chose.
     const realAnswer = await answerAsync(() => real.perform(realStep));
+    let modelAnswer = await answerAsync(async () => model.performChoosing(modelStep, (result) => sameRow(result, realAnswer, comparer)));
     const pairing: number[] = [];
     const difference = compareAnswers(modelAnswer, realAnswer, comparer, modelStep.op === 'query' ? orderOf(modelStep.name) : undefined, modelKey, pairing);
     if (difference) return { at, step: label, difference };
@@ -56,6 +58,11 @@ export async function lockstep<R>(
     if (modelAnswer.ok && modelAnswer.value.kind === 'many' && pairing.length > 0) {
       const rows = modelAnswer.value.rows;
       modelAnswer = { ok: true, value: { kind: 'many', rows: pairing.map((i) => rows[i]!) } };
+    }
+    // The model always knows an :exec query's row count; PostgreSQL's caller sees it only for
+    // :execrows/:execresult. What the real caller cannot see, the model's caller does not see either.
+    if (modelAnswer.ok && realAnswer.ok && modelAnswer.value.kind === 'exec' && realAnswer.value.kind === 'exec' && realAnswer.value.affected === undefined) {
+      modelAnswer = { ok: true, value: { kind: 'exec' } };
     }
     if (modelStep.op === 'query') steps.push(modelStep.name);
 
@@ -108,7 +115,15 @@ function compareAnswers(
   if (m.kind === 'one' && r.kind === 'one') return comparer.row(m.row, r.row, 'row');
   if (m.kind === 'many' && r.kind === 'many') return comparer.list(m.rows, r.rows, 'rows', order, modelKey, true, pairing);
   if (m.kind === 'value' && r.kind === 'value') return comparer.value(m.value, r.value, 'value');
+  if (m.kind === 'exec' && r.kind === 'exec' && r.affected !== undefined && m.affected !== r.affected) {
+    return { path: 'affected rows', model: m.affected, real: r.affected, why: 'the statement affected a different number of rows (the count an :execrows query hands its caller)' };
+  }
   return undefined;
+}
+
+/** A `:one` result of the model that PostgreSQL's answer matches (learning nothing when it does not). */
+function sameRow(model: StepResult, real: Answer<StepResult>, comparer: Comparer): boolean {
+  return real.ok && model.kind === 'one' && real.value.kind === 'one' && comparer.tryRow(model.row, real.value.row, 'row') === undefined;
 }
 
 async function answerAsync<T>(perform: () => Promise<T>): Promise<Answer<T>> {

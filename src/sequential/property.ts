@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { SetupError } from '../errors.js';
 import type { QuerySet } from '../sqlc/loader.js';
 import { describeArgs } from './arguments.js';
 import type { RealConnection } from './connection.js';
@@ -13,6 +14,8 @@ export interface SequentialOptions {
   readonly path?: string | undefined;
   /** fast-check's replayPath of a command list, printed with a counterexample. */
   readonly replayPath?: string | undefined;
+  /** The hash of the case `path` replays, printed with it: a replay of another case is refused. */
+  readonly caseHash?: string | undefined;
   readonly maxCommands: number;
   /** Generate chat turns (several commands kept together, see generators.ts) among single commands; default true. */
   readonly turns?: boolean | undefined;
@@ -39,8 +42,11 @@ export interface SequentialFinding {
   readonly commands: readonly string[];
   readonly divergence?: { readonly command: string; readonly where: string; readonly path: string; readonly model: unknown; readonly real: unknown; readonly why: string };
   readonly invariant?: { readonly command: string; readonly name: string; readonly rule: string; readonly rows: readonly (readonly string[])[] };
-  /** What replays it: fast-check's seed and path, and the run length it was found with. */
-  readonly replay: { readonly seed: number; readonly path: string; readonly replayPath?: string; readonly maxCommands: number; readonly turns: boolean };
+  /**
+   * What replays it: fast-check's seed and path, the run length it was found with, and the hash of
+   * its commands (what the path must lead to again: see caseHash).
+   */
+  readonly replay: { readonly seed: number; readonly path: string; readonly replayPath?: string; readonly caseHash: string; readonly maxCommands: number; readonly turns: boolean };
 }
 
 export interface SequentialReport {
@@ -96,11 +102,16 @@ export async function runSequential(connection: RealConnection, internal: QueryS
   const setting: WorldSetting = { connection, stateQueries: internal, stateEvery: options.stateEvery ?? 1, coverage };
   let start: StartingWorld | undefined;
 
-  /** One fast-check search: a finding (shrunk) or none, and how many runs it made. */
-  const search = async (seed: number, turns: boolean, replay: { path?: string | undefined; replayPath?: string | undefined }): Promise<{ runs: number; finding: SequentialFinding | undefined }> => {
+  /** One fast-check search: a finding (shrunk) or none, how many runs it made, and the hash of the first case it ran. */
+  const search = async (
+    seed: number,
+    turns: boolean,
+    replay: { path?: string | undefined; replayPath?: string | undefined },
+  ): Promise<{ runs: number; finding: SequentialFinding | undefined; firstCase: string | undefined }> => {
     // fast-check keeps the last failing candidate of its shrinking as the counterexample, so the
     // last failing run's log is the minimal sequence.
     let failingLog: readonly string[] = [];
+    let firstCase: string | undefined;
     const property = fc.asyncProperty(
       fc.commands([(turns ? commandSteps : commandSpec.map((spec) => [spec])).map((specs) => new ChatCommand(specs))], {
         maxCommands: options.maxCommands,
@@ -108,6 +119,7 @@ export async function runSequential(connection: RealConnection, internal: QueryS
         ...(replay.replayPath ? { replayPath: replay.replayPath } : {}),
       }),
       async (commands) => {
+        firstCase ??= caseHash(commands);
         let world: World | undefined;
         try {
           if (start === undefined) ({ world, start } = await StartingWorld.build(setting));
@@ -126,12 +138,23 @@ export async function runSequential(connection: RealConnection, internal: QueryS
         }
       },
     );
-    const details = await fc.check(property, { numRuns: options.runs, seed, ...(replay.path ? { path: replay.path } : {}), endOnFailure: false });
-    return { runs: details.numRuns, finding: details.failed ? describeFailure(details, failingLog, { maxCommands: options.maxCommands, turns }) : undefined };
+    // (async: fast-check throws at once when it cannot walk a path.)
+    const details = await (async () => fc.check(property, { numRuns: options.runs, seed, ...(replay.path ? { path: replay.path } : {}), endOnFailure: false }))().catch((error: unknown) => {
+      // fast-check cannot walk a path, or a command list's replayPath, that another case printed.
+      if (replay.path !== undefined && error instanceof Error && /Unable to replay|replayPath/.test(error.message)) throw misfitPath(options, `fast-check: ${error.message}`);
+      throw error;
+    });
+    return { runs: details.numRuns, finding: details.failed ? describeFailure(details, failingLog, { maxCommands: options.maxCommands, turns }) : undefined, firstCase };
   };
 
   const seed = options.seed ?? Date.now() ^ (Math.random() * 0x100000000);
   const first = await search(seed, options.turns ?? true, options);
+  // The path led to another case than the one printed with it: other options (--max-commands,
+  // --no-turns) or another chatcheck. Whatever it shows, it is not a replay.
+  if (options.path !== undefined && first.firstCase === undefined) throw misfitPath(options, 'it leads to no case at all');
+  if (options.path !== undefined && options.caseHash !== undefined && first.firstCase !== options.caseHash) {
+    throw misfitPath(options, `it leads to case ${first.firstCase}, not ${options.caseHash}`);
+  }
   let finding: SequentialFinding | undefined = first.finding;
   // A replay (--path) shows exactly the case asked for; a fresh finding gets a shorter one if any.
   if (finding !== undefined && options.path === undefined) {
@@ -148,11 +171,30 @@ export async function runSequential(connection: RealConnection, internal: QueryS
   return finding === undefined ? report : { ...report, finding };
 }
 
+/**
+ * A case's hash: FNV-1a of every command of the generated list (run or not), 8 hex digits. The same
+ * seed, path and options give the same list, so a replay can tell it reached the case printed.
+ */
+function caseHash(commands: Iterable<unknown>): string {
+  let hash = 0x811c9dc5;
+  const text = Array.from(commands, String).join('\n');
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, '0');
+}
+
+function misfitPath(options: SequentialOptions, why: string): SetupError {
+  return new SetupError(
+    `--path ${[options.path, options.replayPath && `@${options.replayPath}`, options.caseHash && `.${options.caseHash}`].join('')} does not fit --seed ${options.seed} with these options (${why})`,
+    'use the whole replay line the finding printed: its --seed, --path, --max-commands, --no-turns and --queries',
+  );
+}
+
 /** What fast-check found, as the finding the report and --json carry. */
-function describeFailure<Ts>(details: fc.RunDetails<Ts>, commands: readonly string[], shape: { maxCommands: number; turns: boolean }): SequentialFinding {
+function describeFailure<C extends Iterable<unknown>>(details: fc.RunDetails<[C]>, commands: readonly string[], shape: { maxCommands: number; turns: boolean }): SequentialFinding {
   // fast-check prints a command list's replayPath as a comment after its commands.
-  const replayPath = /\/\*replayPath=['"]?([^'"*]*)['"]?\*\//.exec(String((details.counterexample as unknown[] | null)?.[0] ?? ''))?.[1];
-  const replay = { seed: details.seed, path: details.counterexamplePath ?? '', ...(replayPath ? { replayPath } : {}), ...shape };
+  const counterexample = details.counterexample?.[0];
+  const replayPath = /\/\*replayPath=['"]?([^'"*]*)['"]?\*\//.exec(String(counterexample ?? ''))?.[1];
+  const replay = { seed: details.seed, path: details.counterexamplePath ?? '', ...(replayPath ? { replayPath } : {}), caseHash: counterexample ? caseHash(counterexample) : '', ...shape };
   const error = details.errorInstance;
   if (error instanceof DivergenceError) {
     const { path, model, real, why } = error.difference;

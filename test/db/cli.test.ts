@@ -17,7 +17,7 @@ let scratch: string;
 beforeAll(async () => {
   admin = await connect(server.target);
   scratch = await mkdtemp(path.join(tmpdir(), 'chatcheck-cli-test-'));
-  // Run as root, the embedded server's "postgres" user must be able to enter a TMPDIR under here.
+  // Enterable by anyone (not readable), so a TMPDIR under here can be one the "postgres" user may enter.
   await chmod(scratch, 0o711);
 });
 afterAll(async () => {
@@ -64,7 +64,7 @@ describe('chatcheck check against the project server', () => {
     const json = path.join(scratch, 'finding.json');
     const found = await runCli(['sequential', ...queries, '--seed', '7', '--runs', '200', '--max-commands', '40', '--json', json], { databaseUrl: url });
     expect(found.code, found.stderr).toBe(1);
-    type Finding = { kind: string; mode: string; commands: string[]; seed: number; path: string; replayPath: string; maxCommands: number; turns: boolean; replay: string };
+    type Finding = { kind: string; mode: string; commands: string[]; seed: number; path: string; replayPath: string; caseHash: string; maxCommands: number; turns: boolean; replay: string };
     const report = JSON.parse(await readFile(json, 'utf8')) as { ok: boolean; findings: Finding[] };
     expect(report.ok).toBe(false);
     const [finding] = report.findings;
@@ -74,7 +74,7 @@ describe('chatcheck check against the project server', () => {
     // The printed line and the JSON agree, and carry every value the run depended on.
     const line = /^replay: (.*)$/m.exec(found.stdout)?.[1];
     expect(line).toBe(finding!.replay);
-    expect(line).toContain(`--seed ${finding!.seed} --path ${finding!.path}@${finding!.replayPath} --max-commands 40`);
+    expect(line).toContain(`--seed ${finding!.seed} --path ${finding!.path}@${finding!.replayPath}.${finding!.caseHash} --max-commands 40`);
     expect(line!.includes(' --no-turns')).toBe(!finding!.turns);
     const replayed = await runCli(line!.replace(/^npx chatcheck /, '').split(' '), { databaseUrl: url });
     expect(replayed.code, replayed.stderr).toBe(1);
@@ -231,33 +231,56 @@ describe('setup errors: exit 2, one line with the cause and the fix', () => {
 });
 
 describe.runIf(server.kind === 'embedded')('with no DATABASE_URL and no Docker', () => {
-  it('prints the fallback line, uses an embedded PostgreSQL 17 and leaves no server or directory behind', async () => {
-    const tmp = await tmpDirForEmbeddedServer();
-    const result = await runCli(['--runs', '3', '--budget', '2', '--seed', '1'], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock', TMPDIR: tmp } });
+  const noDocker = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
+
+  it('prints the fallback line, uses an embedded PostgreSQL 17 and leaves no server or directory behind, with a private TMPDIR', async () => {
+    // Run as root the server runs as "postgres", who cannot enter this TMPDIR: chatcheck uses /tmp instead.
+    const tmp = await mkdtemp(path.join(scratch, 'private-tmp-'));
+    let pid = 0;
+    const result = await runCli(['--runs', '3', '--budget', '2', '--seed', '1'], {
+      env: { ...noDocker, TMPDIR: tmp },
+      onSpawn: (child) => (pid = child.pid!),
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^postgres: no DATABASE_URL and no Docker runtime \(.+\); started embedded PostgreSQL 17 at 127\.0\.0\.1:\d+$/m);
     expect(result.stdout).toMatch(/on PostgreSQL 17\./);
-    expect(await readdir(tmp)).toEqual([]);
+    await expectNothingLeftBy(pid, tmp);
   });
 
   it('stops the embedded server and removes its directory on SIGINT', async () => {
-    const tmp = await tmpDirForEmbeddedServer();
+    const tmp = await mkdtemp(path.join(scratch, 'tmp-'));
+    await chmod(tmp, 0o711); // one the "postgres" user may enter: the server's directory goes here
     const migrations = path.join(scratch, 'slow-migrations-embedded');
     await cp(bundledMigrationsDir, migrations, { recursive: true });
     await writeFile(path.join(migrations, '999_slow.up.sql'), 'SELECT pg_sleep(60);\n');
+    let pid = 0;
+    let during: string[] = [];
     const result = await runCli(['--migrations', migrations], {
-      env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock', TMPDIR: tmp },
+      env: { ...noDocker, TMPDIR: tmp },
       onSpawn: (child, output) => {
-        void waitFor(() => output.stdout().includes('started embedded PostgreSQL'), 60_000, 'the embedded server').then(() =>
-          setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 500),
-        );
+        pid = child.pid!;
+        void waitFor(() => output.stdout().includes('started embedded PostgreSQL'), 60_000, 'the embedded server').then(async () => {
+          during = await readdir(tmp);
+          setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 500);
+        });
       },
     });
     expect(result.code ?? result.signal).toBe(130);
-    expect(await readdir(tmp)).toEqual([]);
-    expect(await processesMentioning(tmp)).toEqual([]);
+    expect(during).toEqual([expect.stringMatching(new RegExp(`^chatcheck-pg-${pid}-`))]);
+    await expectNothingLeftBy(pid, tmp);
   });
 });
+
+/**
+ * No directory of the run `pid` left in its TMPDIR or in /tmp (where the embedded server's goes
+ * when the "postgres" user cannot enter TMPDIR), and no process running from one.
+ */
+async function expectNothingLeftBy(pid: number, tmp: string): Promise<void> {
+  expect(await readdir(tmp)).toEqual([]);
+  const prefix = `chatcheck-pg-${pid}-`;
+  expect((await readdir('/tmp')).filter((name) => name.startsWith(prefix))).toEqual([]);
+  expect(await processesMentioning(prefix)).toEqual([]);
+}
 
 /** Command lines of running processes that mention `text` (e.g. a server's data directory). */
 async function processesMentioning(text: string): Promise<string[]> {
@@ -268,11 +291,4 @@ async function processesMentioning(text: string): Promise<string[]> {
     if (cmdline.includes(text)) found.push(cmdline.replaceAll('\0', ' '));
   }
   return found;
-}
-
-/** A private $TMPDIR for one CLI run, enterable by the "postgres" user when run as root. */
-async function tmpDirForEmbeddedServer(): Promise<string> {
-  const dir = await mkdtemp(path.join(scratch, 'tmp-'));
-  await chmod(dir, 0o711);
-  return dir;
 }
