@@ -13,7 +13,7 @@ import type { QuerySet } from '../sqlc/loader.js';
 import { withTestbed } from './setup.js';
 
 /** Schedules per race in a default run: every pair's walk up to half of it, then random schedules. */
-export const DEFAULT_RACE_BUDGET = 100;
+export const DEFAULT_RACE_BUDGET = 150;
 /** Wall time of one schedule before it counts as a hang. */
 export const SCHEDULE_TIMEOUT_MS = 10_000;
 

@@ -311,7 +311,7 @@ class ScheduleRun {
   #record(session: RaceSession, step: string, result: Answer<StepResult>, afterWait: boolean, uncommitted = false): void {
     if (result.ok) {
       const described = describeResult(result.value);
-      this.timeline.push({ session: session.index, event: 'ran', step, result: uncommitted ? `${described}, not yet committed` : described, afterWait });
+      this.timeline.push({ session: session.index, event: 'ran', step, result: uncommitted ? `${described}, uncommitted` : described, afterWait });
     } else {
       session.errors.push(result.error.code);
       this.timeline.push({ session: session.index, event: 'failed', step, sqlstate: result.error.code, message: result.error.message, afterWait });
