@@ -113,6 +113,18 @@ describe('chatcheck check against the project server', () => {
     expect(known.stdout).toMatch(/^known finding delete-complete-lock-order: deadlock in race delete,complete, reproduced/m);
   });
 
+  it('race: LockChatSessionForDelete with FOR SHARE in a --queries copy of chat.sql is a finding (exit 1)', async () => {
+    const weaker = path.join(scratch, 'chat-for-share.sql');
+    const chat = await readFile(path.join(packageRoot, 'src', 'queries', 'chat.sql'), 'utf8');
+    expect(chat).toContain('WHERE id = $1\nFOR UPDATE;');
+    await writeFile(weaker, chat.replace('WHERE id = $1\nFOR UPDATE;', 'WHERE id = $1\nFOR SHARE;'));
+    const tasks = path.join(packageRoot, 'src', 'queries', 'tasks.sql');
+    const found = await runCli(['race', '--pair', 'send,delete', '--exhaustive', '--queries', weaker, '--queries', tasks], { databaseUrl: url });
+    expect(found.code, found.stderr + found.stdout).toBe(1);
+    expect(found.stdout).toContain('PostgreSQL broke "no live chat task outlives its session"');
+    expect(found.stdout).toMatch(new RegExp(`^replay: npx chatcheck race --pair send,delete --schedule [AB]+ --queries ${weaker} --queries ${tasks}$`, 'm'));
+  });
+
   it('race: bad race options are one line and exit 2', async () => {
     expectSetupError(await runCli(['race', '--pair', 'send,bogus'], { databaseUrl: url }), /unknown workflow "bogus" in "send,bogus" \(race workflows: send, delete/);
     expectSetupError(await runCli(['race', '--pair', 'send'], { databaseUrl: url }), /a race is two or three workflows/);
