@@ -18,6 +18,7 @@ function withCommonOptions(command: Command): Command {
     .addOption(new Option('--database-url <url>', 'PostgreSQL server to use (default: $DATABASE_URL, else Docker, else an embedded PostgreSQL 17)'))
     .addOption(new Option('--queries <path>', 'sqlc-annotated SQL under test: a file, or a directory (its *.sql files, in name order); repeatable; replaces the bundled chat.sql and tasks.sql').argParser(collect))
     .addOption(new Option('--migrations <dir>', 'directory of *.up.sql files that build the schema (default: the bundled migrations)'))
+    .addOption(new Option('--sqlc <file>', 'a sqlc config (sqlc.yaml, sqlc.yml or sqlc.json): the queries and the schema of its postgresql entries, in place of --queries and --migrations'))
     .addOption(new Option('--seed <n>', 'seed for the random generator, to replay a run').argParser(seedInteger))
     .addOption(new Option('--json <file>', 'also write the report as JSON to this file'));
 }
@@ -54,7 +55,7 @@ export function buildProgram(result: { exitCode: number }): Command {
     .version(version, '--version', 'print the version')
     .helpOption('--help', 'show this help')
     .addHelpText('after', `
-Every command takes --database-url, --queries (repeatable), --migrations, --seed and --json;
+Every command takes --database-url, --queries (repeatable), --migrations, --sqlc, --seed and --json;
 "chatcheck check --help" describes them and the options of the sequential property and the race
 explorer, which check runs both. Without a command, chatcheck runs check.
 

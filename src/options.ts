@@ -1,7 +1,9 @@
 import { InvalidArgumentError } from 'commander';
 import path from 'node:path';
+import { SetupError } from './errors.js';
 import { bundledMigrationsDir, bundledQueryFiles } from './paths.js';
 import { raceWorkflowNames } from './race/race-workflows.js';
+import { readSqlcConfig } from './sqlc/config.js';
 import { expandQueryPaths } from './sqlc/query-paths.js';
 import { variantNames } from '../model/workflows/index.js';
 
@@ -10,6 +12,7 @@ export interface RawOptions {
   databaseUrl?: string;
   queries?: string[];
   migrations?: string;
+  sqlc?: string;
   runs?: number;
   seed?: number;
   path?: string;
@@ -29,7 +32,10 @@ export interface RunOptions {
   readonly databaseUrl: string | undefined;
   /** The SQL under test: the bundled files unless --queries replaced them (directories expanded to their *.sql files). */
   readonly queryFiles: readonly string[];
-  readonly migrationsDir: string;
+  /** The schema: directories (their *.up.sql) and files, in order; the bundled migrations/ unless --migrations or --sqlc. */
+  readonly schemaPaths: readonly string[];
+  /** The sqlc config the queries and the schema came from (--sqlc), absolute. */
+  readonly sqlcConfig: string | undefined;
   readonly runs: number | undefined;
   readonly seed: number | undefined;
   /** fast-check's path to a counterexample: with the same seed, replays exactly that case. */
@@ -54,10 +60,14 @@ export interface RunOptions {
 }
 
 export function resolveOptions(raw: RawOptions): RunOptions {
+  const clash = raw.sqlc === undefined ? undefined : raw.queries !== undefined ? '--queries' : raw.migrations !== undefined ? '--migrations' : undefined;
+  if (clash !== undefined) throw new SetupError(`--sqlc and ${clash} both name what is under test: which one wins is ambiguous`, `give --sqlc alone, or --queries and --migrations without it`);
+  const sqlc = raw.sqlc === undefined ? undefined : readSqlcConfig(raw.sqlc);
   return {
     databaseUrl: raw.databaseUrl,
-    queryFiles: raw.queries === undefined ? bundledQueryFiles : expandQueryPaths(raw.queries),
-    migrationsDir: raw.migrations === undefined ? bundledMigrationsDir : path.resolve(raw.migrations),
+    queryFiles: sqlc !== undefined ? expandQueryPaths(sqlc.queries) : raw.queries === undefined ? bundledQueryFiles : expandQueryPaths(raw.queries),
+    schemaPaths: sqlc !== undefined ? sqlc.schema : [raw.migrations === undefined ? bundledMigrationsDir : path.resolve(raw.migrations)],
+    sqlcConfig: sqlc?.configFile,
     runs: raw.runs,
     seed: raw.seed,
     path: raw.path,

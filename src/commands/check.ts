@@ -4,7 +4,7 @@ import { runPlumbing } from '../plumbing.js';
 import { connect } from '../postgres/databases.js';
 import { checkRaceOptions, describeRaceRun, raceFindingsJson, raceRunStats, raceWithProgress } from './race.js';
 import { checkReplayOptions, describeSequential, findingJson, sequentialOn, sequentialStats } from './sequential.js';
-import { withTestbed } from './setup.js';
+import { namesAbbreviated, withTestbed } from './setup.js';
 
 /**
  * `chatcheck check`: the whole conformance run — the plumbing (server, schema, every query under
@@ -22,7 +22,7 @@ export async function runCheck(options: RunOptions, print: (line: string) => voi
     const plumbing = await runPlumbing(client, underTest, queries);
     const calls = plumbing.steps.filter((step) => underTest.has(step.query));
     say(`plumbing: ran ${new Set(calls.map((step) => step.query)).size} queries (${calls.length} calls) on PostgreSQL ${report.server?.version ?? 'unknown'}; the server accepted every one`);
-    if (plumbing.notRun.length > 0) say(`plumbing: no fixture call for ${plumbing.notRun.join(', ')} (loaded, not run)`);
+    if (plumbing.notRun.length > 0) say(`plumbing: no fixture call for ${namesAbbreviated(plumbing.notRun, 'other query', 'other queries')} (loaded and checked, not run)`);
 
     const sequential = await sequentialOn(testbed, lifecycle, queries, options);
     for (const line of describeSequential(sequential, options)) say(line);

@@ -2,7 +2,6 @@ import { SetupError } from '../errors.js';
 import { EXIT_CONFORMS, EXIT_FINDING } from '../exit-codes.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { RunOptions } from '../options.js';
-import { bundledMigrationsDir, bundledQueryFiles } from '../paths.js';
 import type { Testbed } from '../postgres/testbed.js';
 import { explore, type ExploreMode, type RaceExploration } from '../race/exploration.js';
 import { RaceRunner } from '../race/race-runner.js';
@@ -10,7 +9,7 @@ import { describeRaces, knownFindingJson, raceFindingJson, raceStats } from '../
 import { raceWorkflowNames, racingWorkflows } from '../race/race-workflows.js';
 import { scheduleProblem } from '../race/schedule.js';
 import type { QuerySet } from '../sqlc/loader.js';
-import { withTestbed } from './setup.js';
+import { inputArguments, withTestbed } from './setup.js';
 
 /** Schedules per race in a default run: every pair's walk up to half of it, then random schedules. */
 export const DEFAULT_RACE_BUDGET = 150;
@@ -69,10 +68,7 @@ export function checkRaceOptions(options: RunOptions): void {
 export function raceReplayCommand(exploration: RaceExploration, schedule: string, options: RunOptions): string {
   const workflows = exploration.race.workflows;
   const variants = workflows.flatMap((workflow) => (workflow.variant === undefined ? [] : [` --variant ${workflow.variant}`])).join('');
-  const bundled = options.queryFiles.length === bundledQueryFiles.length && options.queryFiles.every((file, i) => file === bundledQueryFiles[i]);
-  const queries = bundled ? '' : options.queryFiles.map((file) => ` --queries ${file}`).join('');
-  const migrations = options.migrationsDir === bundledMigrationsDir ? '' : ` --migrations ${options.migrationsDir}`;
-  return `npx chatcheck race --pair ${workflows.map((workflow) => workflow.name).join(',')}${variants} --schedule ${schedule || '""'}${options.overlap ? '' : ' --no-overlap'}${queries}${migrations}`;
+  return `npx chatcheck race --pair ${workflows.map((workflow) => workflow.name).join(',')}${variants} --schedule ${schedule || '""'}${options.overlap ? '' : ' --no-overlap'}${inputArguments(options, false)}`;
 }
 
 export function describeRaceRun(run: RaceRun, options: RunOptions): string[] {

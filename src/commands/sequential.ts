@@ -7,7 +7,7 @@ import { plain } from '../report.js';
 import { openRealConnection } from '../sequential/connection.js';
 import { runSequential, type SequentialFinding, type SequentialPhase, type SequentialReport } from '../sequential/property.js';
 import type { QuerySet } from '../sqlc/loader.js';
-import { withTestbed } from './setup.js';
+import { inputArguments, withTestbed } from './setup.js';
 
 export const DEFAULT_RUNS = 200;
 export const DEFAULT_MAX_COMMANDS = 50;
@@ -120,8 +120,7 @@ function replayCommand(finding: SequentialFinding, options: RunOptions): string 
     options.stateEvery !== undefined && options.stateEvery !== 1 ? ` --state-every ${options.stateEvery}` : '',
     finding.replay.turns ? '' : ' --no-turns',
   ].join('');
-  const queries = options.queryFiles.map((file) => ` --queries ${file}`).join('');
-  return `npx chatcheck sequential --seed ${finding.replay.seed} --path ${path}${shape}${queries}`;
+  return `npx chatcheck sequential --seed ${finding.replay.seed} --path ${path}${shape}${inputArguments(options, true)}`;
 }
 
 /** The human report: a summary line, or the shrunk counterexample with how to replay it. */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Lifecycle } from '../lifecycle.js';
 import type { RunOptions } from '../options.js';
-import { internalQueryFiles } from '../paths.js';
+import { bundledMigrationsDir, bundledQueryFiles, internalQueryFiles } from '../paths.js';
 import { readMigrations, type Migration } from '../postgres/migrate.js';
 import { provisionServer } from '../postgres/server.js';
 import { openTestbed, type Testbed } from '../postgres/testbed.js';
@@ -49,13 +49,13 @@ export async function withTestbed(
       };
       const queries = await loadQueryFiles([...options.queryFiles, ...internalQueryFiles], requiredQueries);
       const underTest = new QuerySet(queries.all.filter((query) => options.queryFiles.includes(query.file)));
-      const migrations = await readMigrations(options.migrationsDir);
+      const migrations = await readMigrations(options.sqlcConfig === undefined ? options.schemaPaths[0]! : options.schemaPaths);
       report.input = { queries: underTest.all.length, migrations: migrations.length };
-      say(`queries: ${underTest.all.length} from ${options.queryFiles.map(shown).join(', ')}`);
+      say(`queries: ${underTest.all.length} from ${options.sqlcConfig === undefined ? options.queryFiles.map(shown).join(', ') : `${shown(options.sqlcConfig)} (${namesAbbreviated(options.queryFiles.map((file) => path.relative(path.dirname(options.sqlcConfig!), file)), 'file')})`}`);
       const server = await provisionServer(lifecycle, options.databaseUrl);
       report.server = { source: server.source, version: null };
       say(server.description);
-      const testbed = await openTestbed(lifecycle, { server, migrationsDir: shown(options.migrationsDir), migrations, report: say });
+      const testbed = await openTestbed(lifecycle, { server, migrationsDir: options.schemaPaths.map(shown).join(', '), migrations, report: say });
       report.server = { source: server.source, version: await testbed.databases.serverVersion() };
       return body(testbed, { queries, underTest, migrations }, { lifecycle, report, print: say });
     },
@@ -67,4 +67,30 @@ export async function withTestbed(
 export function shown(file: string): string {
   const relative = path.relative(process.cwd(), file);
   return relative.startsWith('..') ? file : relative;
+}
+
+/**
+ * A path in a printed command line (a replay line): as `shown` — relative to here when below here,
+ * so a line from a CI log also runs in another checkout of the same repository; absolute otherwise,
+ * naming exactly the file — and quoted for a POSIX shell when it holds anything but plain characters.
+ */
+export function shownInCommand(file: string): string {
+  const text = shown(file);
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+/** `3 files: a, b and c`, or past `most` names, `412 queries: A, B, C, D, E and 407 more`. */
+export function namesAbbreviated(names: readonly string[], noun: string, plural = `${noun}s`, most = 5): string {
+  const shownNames = names.length > most ? [...names.slice(0, most), `${names.length - most} more`] : names;
+  const list = shownNames.length > 1 ? `${shownNames.slice(0, -1).join(', ')} and ${shownNames.at(-1)}` : shownNames.join('');
+  return `${names.length} ${names.length === 1 ? noun : plural}: ${list}`;
+}
+
+/** The options that name what is under test, for a replay line: --sqlc, or the query files (when `withBundled` or not the bundled ones) and the migrations (when not the bundled ones); paths as shownInCommand prints them. */
+export function inputArguments(options: RunOptions, withBundled: boolean): string {
+  if (options.sqlcConfig !== undefined) return ` --sqlc ${shownInCommand(options.sqlcConfig)}`;
+  const bundled = options.queryFiles.length === bundledQueryFiles.length && options.queryFiles.every((file, i) => file === bundledQueryFiles[i]);
+  const queries = bundled && !withBundled ? '' : options.queryFiles.map((file) => ` --queries ${shownInCommand(file)}`).join('');
+  const migrations = options.schemaPaths.length === 1 && options.schemaPaths[0] === bundledMigrationsDir ? '' : options.schemaPaths.map((dir) => ` --migrations ${shownInCommand(dir)}`).join('');
+  return `${queries}${migrations}`;
 }

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
 import { SetupError } from '../errors.js';
@@ -9,25 +9,56 @@ export interface Migration {
 }
 
 /**
- * Reads `*.up.sql` from `dir` in byte order of their names — the order multica applies its own
- * migrations in — so `010_x` runs after `002_y` and `002a` after `002`.
+ * Reads the schema: each path a directory or a file. A directory gives its `*.up.sql` files in byte
+ * order of their names — the order multica applies its own migrations in — so `010_x` runs after
+ * `002_y` and `002a` after `002`; `*.down.sql` and other files in it are ignored. A file is one
+ * migration (a plain `schema.sql` too), except a `*.down.sql`, which is skipped as sqlc skips it.
+ * Paths are taken in the order given; a file reached twice is applied once, where it first comes.
  */
-export async function readMigrations(dir: string): Promise<Migration[]> {
+export async function readMigrations(paths: string | readonly string[]): Promise<Migration[]> {
+  const files: string[] = [];
+  // --migrations DIR gives one string; a sqlc config's schema, a list.
+  const what = typeof paths === 'string' ? 'migrations directory' : 'schema path';
+  for (const given of typeof paths === 'string' ? [paths] : paths) {
+    const found = (await isDirectory(given, what)) ? await upFilesIn(given) : [given];
+    files.push(...found.filter((file) => !file.endsWith('.down.sql')));
+  }
+  if (files.length === 0) throw new SetupError(`the schema ${[paths].flat().join(', ')} holds only *.down.sql files`, 'give the up migrations (or the schema file) that build the schema');
+  return Promise.all([...new Set(files)].map(async (file) => ({ file, sql: await readMigration(file) })));
+}
+
+async function isDirectory(given: string, what: string): Promise<boolean> {
+  try {
+    return (await stat(given)).isDirectory();
+  } catch (error) {
+    throw new SetupError(`${what} ${given} ${unreadable(error)}`, 'pass an existing directory of *.up.sql files with --migrations');
+  }
+}
+
+async function upFilesIn(dir: string): Promise<string[]> {
   let entries: string[];
   try {
     entries = await readdir(dir);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(error as Error).message})`;
-    throw new SetupError(`migrations directory ${dir} ${reason}`, 'pass an existing directory of *.up.sql files with --migrations');
+    throw new SetupError(`migrations directory ${dir} ${unreadable(error)}`, 'pass an existing directory of *.up.sql files with --migrations');
   }
   const files = entries.filter((name) => name.endsWith('.up.sql')).sort(byBytes);
   if (files.length === 0) {
     throw new SetupError(`migrations directory ${dir} has no *.up.sql files`, 'pass the directory that holds the schema migrations with --migrations');
   }
-  return Promise.all(files.map(async (name) => {
-    const file = path.join(dir, name);
-    return { file, sql: await readFile(file, 'utf8') };
-  }));
+  return files.map((name) => path.join(dir, name));
+}
+
+async function readMigration(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new SetupError(`migration ${file} ${unreadable(error)}`, 'check the path and its permissions');
+  }
+}
+
+function unreadable(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(error as Error).message})`;
 }
 
 /**

@@ -17,11 +17,13 @@ export type QueryResult =
  * statement: a connection parses and plans each text once, as sqlc's pgx code does with its
  * statement cache. The name comes from the text, so two files may share a query name.
  */
-export async function runQuery(client: pg.ClientBase, query: NamedQuery, values: readonly unknown[]): Promise<QueryResult> {
+export async function runQuery(client: pg.ClientBase, query: NamedQuery, values: readonly unknown[], hidden?: HiddenColumns): Promise<QueryResult> {
   const kind = resultKind(query.kind);
   // Only the queries chatcheck calls reach here, and a contract never accepts these commands.
   if (kind === undefined) throw new Error(`${query.name}: chatcheck does not run :${query.kind} queries`);
-  const { rows, rowCount } = await client.query<Row>({ name: statementName(query.sql), text: query.sql, values: [...values] });
+  const result = await client.query<Row>({ name: statementName(query.sql), text: query.sql, values: [...values] });
+  const { rowCount } = result;
+  const rows = hidden === undefined || hidden.size === 0 ? result.rows : withoutHidden(result.rows, result.fields, hidden);
   switch (kind) {
     case 'one':
       return { kind: 'one', row: rows[0] ?? null };
@@ -30,6 +32,30 @@ export async function runQuery(client: pg.ClientBase, query: NamedQuery, values:
     case 'exec':
       return reportsRowCount(query.kind) ? { kind: 'exec', affected: rowCount ?? 0 } : { kind: 'exec' };
   }
+}
+
+/**
+ * Columns of the modelled tables that the model does not know — added by a real project's
+ * migrations (`ALTER TABLE chat_message ADD COLUMN metadata jsonb …`) — as `tableOid:attnum`.
+ */
+export type HiddenColumns = ReadonlySet<string>;
+
+/**
+ * The rows without the result columns that are plain references to a hidden column: PostgreSQL
+ * names each result column's source (table OID and column number; 0 for an expression), so a
+ * `SELECT *` or `RETURNING *` loses exactly those, wherever they stand, and an expression or a
+ * column of another table with the same name is kept.
+ */
+function withoutHidden(rows: Row[], fields: readonly pg.FieldDef[], hidden: HiddenColumns): Row[] {
+  const drop = new Set(fields.filter((field) => hidden.has(`${field.tableID}:${field.columnID}`)).map((field) => field.name));
+  // Two result columns of one name are one key of the row: keep it when either is not hidden.
+  for (const field of fields) if (drop.has(field.name) && !hidden.has(`${field.tableID}:${field.columnID}`)) drop.delete(field.name);
+  if (drop.size === 0) return rows;
+  return rows.map((row) => {
+    const kept: Row = {};
+    for (const key of Object.keys(row)) if (!drop.has(key)) kept[key] = row[key];
+    return kept;
+  });
 }
 
 /**

@@ -1,5 +1,7 @@
 import pg from 'pg';
 import { catalogue } from '../../model/catalogue.js';
+import { schema, tableNames } from '../../model/schema.js';
+import type { HiddenColumns } from '../postgres/run-query.js';
 import type { RequiredQuery } from '../queries/required.js';
 import { requiredQueries } from '../queries/required.js';
 import { PostgresDatabase } from '../sql/postgres-database.js';
@@ -30,5 +32,22 @@ export async function openRealConnection(target: ServerTarget, queries: QuerySet
   for (const entry of catalogue.values()) {
     if (!contracts.has(entry.name)) contracts.set(entry.name, { name: entry.name, kind: entry.kind, params: entry.params });
   }
-  return { client, values, database: new PostgresDatabase(client, queries, contracts) };
+  return { client, values, database: new PostgresDatabase(client, queries, contracts, await hiddenColumns(client)) };
+}
+
+/**
+ * The columns of the nine modelled tables that the model does not know: a real project's schema
+ * adds columns to them in later migrations. PostgreSQL's rows are compared with the model's without
+ * them — query results here, whole tables by the state comparison — so they neither fail a run nor
+ * hide a difference in the columns the model keeps.
+ */
+async function hiddenColumns(client: pg.Client): Promise<HiddenColumns> {
+  const { rows } = await client.query<{ table: string; column: string; oid: string; attnum: string }>(
+    `SELECT t.name AS table, a.attname AS column, a.attrelid::oid::text AS oid, a.attnum::text AS attnum
+       FROM unnest($1::text[]) AS t(name)
+       JOIN pg_attribute a ON a.attrelid = to_regclass(quote_ident(t.name))
+      WHERE a.attnum > 0 AND NOT a.attisdropped`,
+    [tableNames],
+  );
+  return new Set(rows.filter((row) => !schema[row.table as keyof typeof schema].columnIndex.has(row.column)).map((row) => `${row.oid}:${row.attnum}`));
 }

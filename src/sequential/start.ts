@@ -38,12 +38,25 @@ export class StartingWorld {
     world.log.length = 0;
     const saved = await runQuery(client, setting.stateQueries.get('StateAsJson'), []);
     const json = (saved.kind === 'one' ? saved.row : null) ?? {};
+    // Every stored column, named: a real project's schema may add generated columns (which take no
+    // value) or identity columns (whose saved values are restored as they were) to these tables.
+    const { rows: stored } = await client.query<{ table: string; columns: string[] }>(
+      `SELECT t.name AS table, array_agg(quote_ident(a.attname) ORDER BY a.attnum) AS columns
+         FROM unnest($1::text[]) AS t(name)
+         JOIN pg_attribute a ON a.attrelid = to_regclass(quote_ident(t.name))
+        WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+        GROUP BY t.name`,
+      [STATE_QUERIES.map(([table]) => table)],
+    );
+    const columnsOf = new Map(stored.map((row) => [row.table, row.columns.join(', ')]));
     const inserts = STATE_QUERIES.flatMap(([table]) => {
       const rows = json[table];
       if (typeof rows !== 'string') throw new Error(`StateAsJson gave no rows for ${table}`);
       if (rows === '[]') return [];
       const name = pg.escapeIdentifier(table);
-      return [`INSERT INTO ${name} SELECT * FROM json_populate_recordset(NULL::${name}, ${pg.escapeLiteral(rows)})`];
+      const columns = columnsOf.get(table);
+      if (columns === undefined) throw new Error(`no columns found for table ${table}`);
+      return [`INSERT INTO ${name} (${columns}) OVERRIDING SYSTEM VALUE SELECT ${columns} FROM json_populate_recordset(NULL::${name}, ${pg.escapeLiteral(rows)})`];
     });
     const sql = [
       setting.stateQueries.get('ResetState').sql,

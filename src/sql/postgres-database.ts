@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { SqlError } from '../../model/errors.js';
 import type { Program, Step, StepDriver, StepResult } from '../../model/program.js';
-import { bindArguments, runQuery } from '../postgres/run-query.js';
+import { bindArguments, runQuery, type HiddenColumns } from '../postgres/run-query.js';
 import type { RequiredQuery } from '../queries/required.js';
 import type { NamedQuery, QuerySet } from '../sqlc/loader.js';
 import { RealInstant, RealValues } from './real-values.js';
@@ -15,13 +15,16 @@ export class PostgresDatabase implements StepDriver {
   readonly #client: pg.ClientBase;
   readonly #queries: QuerySet;
   readonly #contracts: ReadonlyMap<string, RequiredQuery>;
+  readonly #hidden: HiddenColumns | undefined;
   #inTransaction = false;
   #wrote = false;
 
-  constructor(client: pg.ClientBase, queries: QuerySet, contracts: ReadonlyMap<string, RequiredQuery>) {
+  /** `hidden`: columns of the modelled tables the model does not know, left out of every result (see runQuery). */
+  constructor(client: pg.ClientBase, queries: QuerySet, contracts: ReadonlyMap<string, RequiredQuery>, hidden?: HiddenColumns) {
     this.#client = client;
     this.#queries = queries;
     this.#contracts = contracts;
+    this.#hidden = hidden;
   }
 
   /** Whether a transaction is open on the connection (begun and not yet committed or rolled back). */
@@ -89,7 +92,7 @@ export class PostgresDatabase implements StepDriver {
         try {
           // Real rows carry RealId/RealInstant where model rows carry ids and Instants: workflows
           // treat both as opaque (=== and elapsedMs only), so one stands in for the other.
-          return (await runQuery(this.#client, query, values)) as StepResult;
+          return (await runQuery(this.#client, query, values, this.#hidden)) as StepResult;
         } catch (error) {
           throw asSqlError(error);
         }
