@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledMigrationsDir, packageRoot } from '../../src/paths.js';
-import { runCli, type CliResult } from '../support/cli.js';
+import { runCli, expectSetupError } from '../support/cli.js';
 import { projectServer } from '../support/database.js';
 
 const url = projectServer().target.connectionString;
@@ -100,16 +100,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
-
-/** Exit 2 with exactly one line on stderr that names the cause, and no stack trace anywhere. */
-function expectSetupError(result: CliResult, cause: RegExp): void {
-  expect(result.code, result.stderr + result.stdout).toBe(2);
-  const lines = result.stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^chatcheck: .+ — .+/);
-  expect(lines[0]).toMatch(cause);
-  expect(result.stderr + result.stdout).not.toMatch(/\n\s+at /);
-}
 
 /** A file in the scratch directory, its parent made. */
 async function scratchFile(relative: string, text: string): Promise<string> {

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/postgres/databases.js';
 import { bundledMigrationsDir, packageRoot } from '../../src/paths.js';
-import { runCli, waitFor, type CliResult } from '../support/cli.js';
+import { runCli, waitFor, type CliResult, expectSetupError } from '../support/cli.js';
 import { projectServer } from '../support/database.js';
 
 const server = projectServer();
@@ -31,16 +31,6 @@ async function databasesOfRun(result: CliResult): Promise<string[]> {
   expect(run, `no template line in:\n${result.stdout}`).toBeDefined();
   const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE starts_with(datname, $1)`, [`chatcheck_${run}_`]);
   return rows.map((row) => row.datname);
-}
-
-/** Exit 2 with exactly one line on stderr that names the cause, and no stack trace anywhere. */
-function expectSetupError(result: CliResult, cause: RegExp): void {
-  expect(result.code, result.stderr + result.stdout).toBe(2);
-  const lines = result.stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^chatcheck: .+ — .+/);
-  expect(lines[0]).toMatch(cause);
-  expect(result.stderr + result.stdout).not.toMatch(/\n\s+at /);
 }
 
 describe('chatcheck check against the project server', () => {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { expect } from 'vitest';
 import { packageRoot } from '../../src/paths.js';
 
 export interface CliResult {
@@ -50,4 +51,14 @@ export async function waitFor(predicate: () => boolean | Promise<boolean>, timeo
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Exit 2 with exactly one line on stderr that names the cause, and no stack trace anywhere. */
+export function expectSetupError(result: CliResult, cause: RegExp): void {
+  expect(result.code, result.stderr + result.stdout).toBe(2);
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^chatcheck: .+ — .+/);
+  expect(lines[0]).toMatch(cause);
+  expect(result.stderr + result.stdout).not.toMatch(/\n\s+at /);
 }
