@@ -1,7 +1,7 @@
-import { SqlError } from '../../model/errors.js';
 import type { Outcome, Program, StepResult } from '../../model/program.js';
 import type { Answer } from '../sequential/lockstep.js';
-import { describeStep } from '../sequential/lockstep.js';
+import { answerAsync, describeStep } from '../sequential/lockstep.js';
+import { outcomeLabel } from '../sequential/world.js';
 import type { RealConnection } from '../sequential/connection.js';
 import { RaceSession, type SessionAnswer } from './race-session.js';
 import { printSchedule, type ChoiceRecord, type Chooser } from './schedule.js';
@@ -157,9 +157,9 @@ class ScheduleRun {
     while (session.next.done !== true) {
       const step = session.next.value;
       if (step.op === 'elapsedMs') {
-        session.advance(await answer(database.perform(step)));
+        session.advance(await answerAsync(() => database.perform(step)));
       } else if (step.op === 'begin') {
-        const result = await answer(database.perform(step));
+        const result = await answerAsync(() => database.perform(step));
         this.#record(session, 'BEGIN', result, false);
         session.advance(result);
       } else {
@@ -169,7 +169,7 @@ class ScheduleRun {
     // A workflow that ends inside its transaction leaves it uncommitted, as the model does.
     await database.abandon();
     session.answer = session.next.value;
-    this.timeline.push({ session: session.index, event: 'answered', answer: describeAnswer(session.answer) });
+    this.timeline.push({ session: session.index, event: 'answered', answer: outcomeLabel(session.answer) });
   }
 
   /** Whether the session's next step is a plain read: a SELECT that takes no lock (and no COMMIT is pending). */
@@ -327,15 +327,6 @@ class ScheduleRun {
   }
 }
 
-async function answer(perform: Promise<StepResult>): Promise<Answer<StepResult>> {
-  try {
-    return { ok: true, value: await perform };
-  } catch (error) {
-    if (error instanceof SqlError) return { ok: false, error };
-    throw error;
-  }
-}
-
 async function withDeadline(promise: Promise<unknown>, deadline: number, stuck: () => string): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -354,9 +345,3 @@ function sameMembers(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
 }
 
-/** A session's answer in a few words: `201`, `500 failed to create chat message`, `SQLSTATE 23503`. */
-export function describeAnswer(answer: SessionAnswer): string {
-  if (answer instanceof SqlError) return `SQLSTATE ${answer.code}`;
-  const error = (answer.body as { error?: unknown } | null)?.error;
-  return typeof error === 'string' ? `${answer.status} ${error}` : String(answer.status);
-}

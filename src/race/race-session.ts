@@ -1,7 +1,7 @@
 import { SqlError } from '../../model/errors.js';
 import type { Outcome, Program, Step, StepResult } from '../../model/program.js';
 import type { RealConnection } from '../sequential/connection.js';
-import type { Answer } from '../sequential/lockstep.js';
+import { advance, type Answer } from '../sequential/lockstep.js';
 import { sessionLetter } from './schedule.js';
 
 /** How a session's workflow ended: its HTTP answer, or the database error it did not catch. */
@@ -72,12 +72,7 @@ export class RaceSession {
 
   /** Hands the program its answer: a database error it does not catch ends it with that error. */
   advance(answer: Answer<StepResult>): void {
-    try {
-      this.next = answer.ok ? this.program.next(answer.value) : this.program.throw(answer.error);
-    } catch (error) {
-      if (!(error instanceof SqlError)) throw error;
-      this.next = { done: true, value: error };
-    }
+    this.next = advance(this.program, answer);
   }
 
   /** Sends `perform` to the server and keeps track of it as this session's flight. */

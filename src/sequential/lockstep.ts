@@ -75,7 +75,7 @@ export async function lockstep<R>(
  * Hands a program its answer. A database error the program does not catch ends it (as a direct
  * query call does); that error is then its result, on both sides alike.
  */
-function advance<R>(program: Program<R>, answer: Answer<StepResult>): IteratorResult<Step, R | SqlError> {
+export function advance<R>(program: Program<R>, answer: Answer<StepResult>): IteratorResult<Step, R | SqlError> {
   try {
     return answer.ok ? program.next(answer.value) : program.throw(answer.error);
   } catch (error) {
@@ -126,7 +126,8 @@ function sameRow(model: StepResult, real: Answer<StepResult>, comparer: Comparer
   return real.ok && model.kind === 'one' && real.value.kind === 'one' && comparer.tryRow(model.row, real.value.row, 'row') === undefined;
 }
 
-async function answerAsync<T>(perform: () => Promise<T>): Promise<Answer<T>> {
+/** Awaits `perform`, turning a database error into an answer (anything else propagates). */
+export async function answerAsync<T>(perform: () => Promise<T>): Promise<Answer<T>> {
   try {
     return { ok: true, value: await perform() };
   } catch (error) {

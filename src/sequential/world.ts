@@ -209,7 +209,8 @@ function invariantsOf(table: TableName): readonly Invariant[] {
   return invariants.filter((invariant) => invariant.table === table);
 }
 
-function outcomeLabel(result: unknown): string {
+/** How a command or a workflow ended, in a few words: `201`, `404 chat session not found`, `SQLSTATE 23503`, `row`. */
+export function outcomeLabel(result: unknown): string {
   if (result instanceof SqlError) return `SQLSTATE ${result.code}`;
   const value = result as { status?: number; body?: { error?: unknown }; kind?: string; row?: unknown; rows?: unknown[] };
   if (typeof value.status === 'number') return value.status >= 400 && typeof value.body?.error === 'string' ? `${value.status} ${value.body.error}` : String(value.status);
