@@ -81,7 +81,7 @@ const c = builders('chat.sql');
 const t = builders('tasks.sql');
 const f = builders('fixture.sql');
 
-/** Every query of the model, in file order: chat.sql (19), tasks.sql (17), fixture.sql (13). */
+/** Every query of the model, in file order: chat.sql (19), tasks.sql (17), fixture.sql (18). */
 export const queries: readonly CatalogueEntry[] = [
   c.one('CreateChatSession', ['workspace_id', 'agent_id', 'creator_id', 'title'], chat.CreateChatSession),
   c.one('GetChatSession', ['id'], chat.GetChatSession),
@@ -130,14 +130,19 @@ export const queries: readonly CatalogueEntry[] = [
   f.one('FixtureCreateMember', ['workspace_id', 'user_id'], fixture.FixtureCreateMember),
   f.one('FixtureCreateRuntime', ['workspace_id', 'name'], fixture.FixtureCreateRuntime),
   f.one('FixtureCreateAgent', ['workspace_id', 'name', 'runtime_id'], fixture.FixtureCreateAgent),
+  f.one('FixtureCreateIssue', ['workspace_id'], fixture.FixtureCreateIssue),
+  f.one('FixtureCreateIssueTask', ['agent_id', 'issue_id', 'priority'], fixture.FixtureCreateIssueTask),
+  f.one('FixtureCreateAutopilotTask', ['agent_id', 'autopilot_run_id', 'priority'], fixture.FixtureCreateAutopilotTask),
   f.exec('FixtureArchiveAgent', ['id'], fixture.FixtureArchiveAgent),
   f.exec('FixtureArchiveChatSession', ['id'], fixture.FixtureArchiveChatSession),
   f.exec('FixtureMoveAgent', ['runtime_id', 'id'], fixture.FixtureMoveAgent),
+  f.exec('FixtureSetAgentMaxConcurrentTasks', ['max_concurrent_tasks', 'id'], fixture.FixtureSetAgentMaxConcurrentTasks),
   f.exec('FixtureSetRuntimeStatus', ['status', 'id'], fixture.FixtureSetRuntimeStatus),
   f.exec('FixtureDeleteAgent', ['id'], fixture.FixtureDeleteAgent),
   f.exec('FixtureDeleteUser', ['id'], fixture.FixtureDeleteUser),
   f.exec('FixtureDeleteWorkspace', ['id'], fixture.FixtureDeleteWorkspace),
   f.exec('FixtureDeleteRuntime', ['id'], fixture.FixtureDeleteRuntime),
+  f.exec('FixtureDeleteIssue', ['id'], fixture.FixtureDeleteIssue),
 ];
 
 /** The queries by name. */

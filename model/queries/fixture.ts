@@ -3,9 +3,10 @@ import type { Args } from '../sql.js';
 import type { Row } from '../values.js';
 
 /**
- * The 13 queries of src/queries/fixture.sql: chatcheck's own statements for the rows around chat
- * (workspaces, users, members, runtimes, agents) and the changes to them the tests need. Not under
- * test, but modelled like the others so that constraints and cascades hit them the same way.
+ * The 18 queries of src/queries/fixture.sql: chatcheck's own statements for the rows around chat
+ * (workspaces, users, members, runtimes, agents, issues, and the issue and autopilot tasks chat
+ * does not create) and the changes to them the tests need. Not under test, but modelled like the
+ * others so that constraints and cascades hit them the same way.
  */
 
 export function FixtureCreateWorkspace(tx: Transaction, { name, slug }: Args<'name' | 'slug'>): Row {
@@ -30,6 +31,28 @@ export function FixtureCreateAgent(tx: Transaction, { workspace_id, name, runtim
   return tx.insert('agent', { workspace_id, name, runtime_mode: 'local', runtime_id });
 }
 
+export function FixtureCreateIssue(tx: Transaction, { workspace_id }: Args<'workspace_id'>): Row {
+  return tx.insert('issue', { workspace_id });
+}
+
+/**
+ * A queued task of an issue on the agent's runtime (read now: NULL without such an agent, and then
+ * the insert fails on runtime_id's NOT NULL, 23502); no chat session, no autopilot run.
+ */
+export function FixtureCreateIssueTask(tx: Transaction, { agent_id, issue_id, priority }: Args<'agent_id' | 'issue_id' | 'priority'>): Row {
+  const runtime_id = tx.get('agent', agent_id)?.['runtime_id'] ?? null;
+  return tx.insert('agent_task_queue', { agent_id, runtime_id, issue_id, status: 'queued', priority });
+}
+
+/** A queued task of an autopilot run (any UUID: autopilot_run has no table) on the agent's runtime, as FixtureCreateIssueTask. */
+export function FixtureCreateAutopilotTask(
+  tx: Transaction,
+  { agent_id, autopilot_run_id, priority }: Args<'agent_id' | 'autopilot_run_id' | 'priority'>,
+): Row {
+  const runtime_id = tx.get('agent', agent_id)?.['runtime_id'] ?? null;
+  return tx.insert('agent_task_queue', { agent_id, runtime_id, autopilot_run_id, status: 'queued', priority });
+}
+
 /** archived_at = now() (updated_at untouched). */
 export function FixtureArchiveAgent(tx: Transaction, { id }: Args<'id'>): number {
   if (tx.get('agent', id) === undefined) return 0;
@@ -48,6 +71,13 @@ export function FixtureArchiveChatSession(tx: Transaction, { id }: Args<'id'>): 
 export function FixtureMoveAgent(tx: Transaction, { runtime_id, id }: Args<'runtime_id' | 'id'>): number {
   if (tx.get('agent', id) === undefined) return 0;
   tx.update('agent', id, { runtime_id, updated_at: tx.now });
+  return 1;
+}
+
+/** The claim's capacity; NOT NULL (23502). updated_at = now(). */
+export function FixtureSetAgentMaxConcurrentTasks(tx: Transaction, { max_concurrent_tasks, id }: Args<'max_concurrent_tasks' | 'id'>): number {
+  if (tx.get('agent', id) === undefined) return 0;
+  tx.update('agent', id, { max_concurrent_tasks, updated_at: tx.now });
   return 1;
 }
 
@@ -76,4 +106,9 @@ export function FixtureDeleteWorkspace(tx: Transaction, { id }: Args<'id'>): num
 /** Fails on agent_runtime_id_fkey while an agent uses the runtime; else deletes its tasks, nulls sessions' runtime_id. */
 export function FixtureDeleteRuntime(tx: Transaction, { id }: Args<'id'>): number {
   return tx.delete('agent_runtime', [id]);
+}
+
+/** Cascades to the issue's tasks (and sets parent_task_id NULL in their retries that survive). */
+export function FixtureDeleteIssue(tx: Transaction, { id }: Args<'id'>): number {
+  return tx.delete('issue', [id]);
 }

@@ -110,6 +110,16 @@ export function* recoverOrphans(input: RecoverOrphansInput): Program<Outcome> {
 /** The sweepers take no input; the runtime-offline marking is a fixture (FixtureSetRuntimeStatus). */
 export type SweepInput = Readonly<Record<string, never>>;
 
+/**
+ * The stale sweeper's timeouts are the server's configuration, 300 s and 9000 s at 60b (the
+ * defaults). A test sets others — negative ones, which have elapsed for every task — so that a run
+ * lasting seconds meets a stale task and the sweeper's retry and refresh are compared.
+ */
+export interface StaleSweepInput {
+  readonly dispatch_timeout_secs?: number;
+  readonly running_timeout_secs?: number;
+}
+
 function* sweep(name: string, args: Readonly<Record<string, Value>>): Program<Outcome> {
   const rows: Go<readonly Row[]> = yield* goMany(name, args);
   if (!rows.ok) return fail(500, rows.error.message);
@@ -121,10 +131,10 @@ function* sweep(name: string, args: Readonly<Record<string, Value>>): Program<Ou
  * Not an HTTP route: the 30 s sweeper's FailStaleTasks(300, 9000) and HandleFailedTasks. Answers
  * 200 `{failed, retried}`, or 500 with the query error (the server only logs it).
  */
-export function* sweepStaleTasks(_input: SweepInput = {}): Program<Outcome> {
+export function* sweepStaleTasks(input: StaleSweepInput = {}): Program<Outcome> {
   return yield* sweep('FailStaleTasks', {
-    dispatch_timeout_secs: DISPATCH_TIMEOUT_SECS,
-    running_timeout_secs: RUNNING_TIMEOUT_SECS,
+    dispatch_timeout_secs: input.dispatch_timeout_secs ?? DISPATCH_TIMEOUT_SECS,
+    running_timeout_secs: input.running_timeout_secs ?? RUNNING_TIMEOUT_SECS,
   });
 }
 

@@ -26,6 +26,7 @@ import {
   sweepStaleTasks,
   type FailTaskInput,
   type RecoverOrphansInput,
+  type StaleSweepInput,
   type SweepInput,
 } from './failures.js';
 import { sendChatMessage, type SendChatMessageInput } from './send.js';
@@ -65,7 +66,7 @@ export interface WorkflowInputs {
   RecoverOrphans: RecoverOrphansInput;
   ClaimTask: ClaimInput;
   // server-internal (§9 sweepers)
-  SweepStaleTasks: SweepInput;
+  SweepStaleTasks: StaleSweepInput;
   SweepOfflineRuntimes: SweepInput;
 }
 

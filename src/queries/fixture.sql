@@ -1,5 +1,6 @@
 -- Not under test: chatcheck's own statements for the rows around chat (workspaces, users, runtimes,
--- agents). They are always loaded from here, also when --queries replaces the SQL under test.
+-- agents, issues, and the tasks chat does not create). They are always loaded from here, also when
+-- --queries replaces the SQL under test.
 
 -- name: FixtureCreateWorkspace :one
 INSERT INTO workspace (name, slug) VALUES (@name, @slug)
@@ -23,6 +24,23 @@ INSERT INTO agent (workspace_id, name, runtime_mode, runtime_id)
 VALUES (@workspace_id, @name, 'local', @runtime_id)
 RETURNING *;
 
+-- name: FixtureCreateIssue :one
+INSERT INTO issue (workspace_id) VALUES (@workspace_id)
+RETURNING *;
+
+-- name: FixtureCreateIssueTask :one
+-- A task of an issue, as the issue side enqueues it: queued, on the agent's runtime, no chat
+-- session. No such agent: runtime_id is NULL, and the insert fails on its NOT NULL (23502).
+INSERT INTO agent_task_queue (agent_id, runtime_id, issue_id, status, priority)
+VALUES (@agent_id, (SELECT runtime_id FROM agent WHERE id = @agent_id), @issue_id, 'queued', @priority)
+RETURNING *;
+
+-- name: FixtureCreateAutopilotTask :one
+-- A task of an autopilot run (autopilot_run has no table here: any UUID), queued on the agent's runtime.
+INSERT INTO agent_task_queue (agent_id, runtime_id, autopilot_run_id, status, priority)
+VALUES (@agent_id, (SELECT runtime_id FROM agent WHERE id = @agent_id), @autopilot_run_id, 'queued', @priority)
+RETURNING *;
+
 -- name: FixtureArchiveAgent :exec
 UPDATE agent SET archived_at = now() WHERE id = @id;
 
@@ -33,6 +51,10 @@ UPDATE chat_session SET status = 'archived' WHERE id = @id;
 -- name: FixtureMoveAgent :exec
 -- Moves an agent to another runtime, as editing an agent does; its sessions keep their runtime_id.
 UPDATE agent SET runtime_id = @runtime_id, updated_at = now() WHERE id = @id;
+
+-- name: FixtureSetAgentMaxConcurrentTasks :exec
+-- The agent's capacity, as editing an agent sets it; the claim dispatches nothing beyond it.
+UPDATE agent SET max_concurrent_tasks = @max_concurrent_tasks, updated_at = now() WHERE id = @id;
 
 -- name: FixtureSetRuntimeStatus :exec
 UPDATE agent_runtime SET status = @status, updated_at = now() WHERE id = @id;
@@ -48,3 +70,7 @@ DELETE FROM workspace WHERE id = @id;
 
 -- name: FixtureDeleteRuntime :exec
 DELETE FROM agent_runtime WHERE id = @id;
+
+-- name: FixtureDeleteIssue :exec
+-- Cascades to the issue's tasks.
+DELETE FROM issue WHERE id = @id;

@@ -1,4 +1,4 @@
-import type { TableName } from '../../model/schema.js';
+import { schema, type TableName } from '../../model/schema.js';
 import type { State } from '../../model/state.js';
 import type { Value } from '../../model/values.js';
 import { NOT_A_UUID } from '../../model/workflows/index.js';
@@ -12,13 +12,17 @@ import type { RealValues } from '../sql/real-values.js';
  * its own id when the command runs.
  */
 export type Arg =
-  /** The pick-th row of `table` in creation order (modulo their number); negative counts from the newest (-1). */
-  | { readonly ref: TableName; readonly pick: number }
+  /**
+   * The pick-th row of `table` in creation order (modulo their number); negative counts from the
+   * newest (-1). With `live`, among the rows that still exist (all rows ever shown when none does).
+   */
+  | { readonly ref: TableName; readonly pick: number; readonly live?: true }
   | { readonly unknown: number }
   | { readonly notAUuid: true }
   /**
    * A column of the row `of` resolves to, e.g. the creator of a session, so that a caller is
-   * usually the one a route expects; `otherwise` when that row does not exist (any more).
+   * usually the one a route expects; `otherwise` when that row does not exist (any more). A row's
+   * id when the column is `id` or a foreign key (see namesRow), else a plain value (a name, a slug).
    */
   | { readonly columnOf: Arg; readonly table: TableName; readonly column: string; readonly otherwise: Arg }
   /** A value no earlier row of `table` can have, e.g. for UNIQUE columns: `${prefix}${next id number}`. */
@@ -54,7 +58,9 @@ function modelValue(arg: Arg, state: State, known: KnownIds): Value {
     const row = state.get(arg.table, modelValue(arg.columnOf, state, known));
     return row === undefined ? modelValue(arg.otherwise, state, known) : (row[arg.column] ?? null);
   }
-  const ids = known(arg.ref);
+  const shown = known(arg.ref);
+  const live = arg.live === true ? shown.filter((id) => state.get(arg.ref, id) !== undefined) : shown;
+  const ids = live.length > 0 ? live : shown;
   return ids.length === 0 ? 'unknown:0' : ids[((arg.pick % ids.length) + ids.length) % ids.length]!;
 }
 
@@ -69,9 +75,15 @@ export function realArgs(args: Args, state: State, correspondence: Correspondenc
   return resolved;
 }
 
+/** Whether an argument resolves to a row's id (which each world has its own of), not to a plain value. */
+function namesRow(arg: Arg): boolean {
+  if ('columnOf' in arg) return arg.column === 'id' || schema[arg.table].foreignKeys.some((key) => key.column === arg.column);
+  return 'ref' in arg || 'unknown' in arg;
+}
+
 function realValue(arg: Arg, state: State, known: KnownIds, correspondence: Correspondence, values: RealValues): unknown {
   const model = modelValue(arg, state, known);
-  if (typeof model !== 'string' || !('ref' in arg || 'unknown' in arg || 'columnOf' in arg)) return model;
+  if (typeof model !== 'string' || !namesRow(arg)) return model;
   const mapped = correspondence.realId(model);
   if (mapped !== undefined) return mapped;
   const unknown = /^unknown:(\d+)$/.exec(model);
@@ -96,7 +108,7 @@ function describeArg(arg: Arg): string {
   if ('unknown' in arg) return `unknown#${arg.unknown}`;
   if ('fresh' in arg) return `fresh ${arg.fresh}…`;
   if ('columnOf' in arg) return `${describeArg(arg.columnOf)}.${arg.column}`;
-  return `${arg.ref}[${arg.pick}]`;
+  return `${arg.live === true ? 'live ' : ''}${arg.ref}[${arg.pick}]`;
 }
 
 /**
@@ -107,8 +119,7 @@ export function describeResolved(args: Args, resolved: Readonly<Record<string, V
   return Object.entries(args)
     .map(([name, arg]) => {
       const value = resolved[name] ?? null;
-      const isRow = 'ref' in arg || 'unknown' in arg || 'columnOf' in arg;
-      return `${name}=${isRow && typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))}`;
+      return `${name}=${namesRow(arg) && typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))}`;
     })
     .join(', ');
 }

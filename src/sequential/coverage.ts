@@ -1,6 +1,7 @@
 /**
- * Reading a sequential report's coverage (see World: `query <Name>`, `query <Name> → <outcome>`,
- * `workflow <Name> → <status>[ <error>]`) against what a budget is expected to reach, and the guards
+ * Reading a sequential report's coverage (see World: `query <Name>` — the query returned a row or
+ * rows, or affected at least one row: reached, not merely called —, `query <Name> → <outcome>` and
+ * `workflow <Name> → <status>[ <error>]`, how a command ended) against what a budget is expected to reach, and the guards
  * a workflow source declares, so that a list of expected outcomes can be held to the model it names.
  * Pure: no database, no file system.
  */

@@ -3,6 +3,8 @@ import type { TableName } from '../../model/schema.js';
 import type { Json, Value } from '../../model/values.js';
 import type { WorkflowName } from '../../model/workflows/index.js';
 import type { Arg, Args } from './arguments.js';
+import { fullReach, type FixtureReach } from './reach.js';
+import { specVocabulary, type Vocabulary } from './vocabulary.js';
 
 /** A command as data: a named query with arguments, or a workflow with its input. */
 export interface CommandSpec {
@@ -39,23 +41,28 @@ const literal = <T extends Value>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<Arg>
 /** PostgreSQL text cannot hold NUL; everything else is fair game. */
 const plainText = fc.string({ unit: fc.constantFrom(...'abcxyz019 '), maxLength: 12 });
 const unicodeText = fc.string({ unit: 'grapheme', maxLength: 6 }).filter((text) => !text.includes('\u0000'));
-const text: fc.Arbitrary<string> = fc.oneof(
-  { weight: 2, arbitrary: fc.constant('') },
-  { weight: 8, arbitrary: plainText },
-  { weight: 2, arbitrary: unicodeText },
-  { weight: 1, arbitrary: fc.constant('x'.repeat(5000)) },
-  { weight: 1, arbitrary: fc.constantFrom('a\\nb', 'token=abc123', 'Bearer abcdefgh') },
-);
 
-const textArg = literal(text);
 /** `value` one time in twenty, else absent. */
 const rarely = <T>(value: T): fc.Arbitrary<T | undefined> => fc.oneof({ weight: 19, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant(value) });
 /** `value` one time in ten: for a guard that only a call past an access rule can reach. */
 const sometimes = <T>(value: T): fc.Arbitrary<T | undefined> => fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant(value) });
-const nullableText = literal(fc.option(text, { nil: null, freq: 3 }));
-/** Optional body fields of the daemon: absent, '' (→ NULL in the handler) or a value. */
-const optionalField = fc.option(text, { nil: undefined, freq: 3 });
-const failureReason = fc.constantFrom('runtime_offline', 'runtime_recovery', 'timeout', 'agent_error', 'agent_crashed');
+/**
+ * A value for a NOT NULL column written by a direct query call, NULL one time in twenty (23502: no
+ * handler sends it, but a query must fail on it as the model says, before anything else it checks).
+ */
+const orNull = <T extends Value>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<T | null> => fc.oneof({ weight: 19, arbitrary }, { weight: 1, arbitrary: fc.constant(null) });
+
+/**
+ * FailStaleTasks' timeouts: the real ones (300 s, 9000 s), which never elapse within a run, or a
+ * negative one, which has elapsed for every task: `t < now() + |timeout|` holds for any time written
+ * by an earlier transaction, on the model's ticks and on PostgreSQL's clock alike, even when two
+ * transactions share a microsecond. Zero would need the clock to advance between the claim and the
+ * sweep (`t < now()`), which the comparison of times never assumes (correspondence.ts); small
+ * positive ones the model cannot decide at all (tasks.ts, timedOut).
+ */
+const staleTimeout = (real: number): fc.Arbitrary<Arg> =>
+  literal(fc.oneof({ weight: 1, arbitrary: fc.constant(real) }, { weight: 2, arbitrary: fc.constantFrom(-1, -0.5, -3600) }));
+const staleTimeouts = { dispatch_timeout_secs: staleTimeout(300), running_timeout_secs: staleTimeout(9000) };
 
 const columnOf = (of: Arg, table: TableName, column: string, otherwise: Arg): Arg => ({ columnOf: of, table, column, otherwise });
 
@@ -111,11 +118,14 @@ const daemonTaskRoute = (odds?: number) =>
     }),
   );
 
+/** The runtime a task is stamped with. */
+const taskRuntime: fc.Arbitrary<Arg> = ref('agent_task_queue').map((task) => columnOf(task, 'agent_task_queue', 'runtime_id', { ref: 'agent_runtime', pick: 0 }));
+
 /** A runtime: mostly any, else the one a task is stamped with, so that claims and recoveries find work (StartTask → 200 needs a claimed task). */
-const runtimeRef: fc.Arbitrary<Arg> = fc.oneof(
-  { weight: 2, arbitrary: pathRef('agent_runtime') },
-  { weight: 1, arbitrary: ref('agent_task_queue').map((task) => columnOf(task, 'agent_task_queue', 'runtime_id', { ref: 'agent_runtime', pick: 0 })) },
-);
+const runtimeRef: fc.Arbitrary<Arg> = fc.oneof({ weight: 2, arbitrary: pathRef('agent_runtime') }, { weight: 1, arbitrary: taskRuntime });
+
+/** As runtimeRef, for a query's argument (a UUID column: never a path's non-UUID). */
+const runtimeArg: fc.Arbitrary<Arg> = fc.oneof({ weight: 2, arbitrary: ref('agent_runtime') }, { weight: 1, arbitrary: taskRuntime });
 
 /** A daemon's route on one runtime, with that runtime's workspace as the handler reads it. */
 const runtimeRoute = runtimeRef.chain((runtime) => {
@@ -130,6 +140,42 @@ const newSession = fc.oneof({ weight: 10, arbitrary: pathRef('agent') }, { weigh
 
 const json: fc.Arbitrary<Json> = fc.record({ pr_url: fc.constant(''), output: plainText, session_id: plainText, work_dir: plainText });
 
+/** An agent's capacity: 1 or 2 mostly (a claim stops at the first or second task in flight), 0 (it claims nothing), back to the default 6, or NULL (23502). */
+const maxConcurrentTasks = literal(
+  fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(1, 2) },
+    { weight: 1, arbitrary: fc.constant(0) },
+    { weight: 2, arbitrary: fc.constant(6) },
+    { weight: 1, arbitrary: fc.constant(null) },
+  ),
+);
+const priority = literal(fc.integer({ min: -1, max: 3 }));
+/** An autopilot run: no table holds them, so any UUID; a few fixed ones, shared by tasks now and then. */
+const autopilotRun = fc.nat({ max: 2 }).map((n): Arg => ({ unknown: 100 + n }));
+
+/**
+ * A UNIQUE column's value: fresh (`prefix` and the next id) four times in five, else the value an
+ * existing row of `table` has (23505 while that row exists).
+ */
+const uniqueValue = (prefix: string, table: TableName, column: string): fc.Arbitrary<Arg> =>
+  fc.oneof(
+    { weight: 4, arbitrary: fc.constant<Arg>({ fresh: prefix, table }) },
+    { weight: 1, arbitrary: ref(table).map((row) => columnOf(row, table, column, { literal: `${prefix}1` })) },
+  );
+
+/** Creating an agent: mostly a fresh name, else (one time in five) the name of an existing agent in its workspace (agent_workspace_name_unique, 23505). */
+const newAgent: fc.Arbitrary<Readonly<Record<string, Arg>>> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ workspace_id: ref('workspace'), name: fc.constant<Arg>({ fresh: 'agent-', table: 'agent' }), runtime_id: ref('agent_runtime') }) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(ref('agent'), ref('agent_runtime')).map(([agent, runtime]) => ({
+      workspace_id: columnOf(agent, 'agent', 'workspace_id', { ref: 'workspace', pick: 0 }),
+      name: columnOf(agent, 'agent', 'name', { literal: 'agent-1' }),
+      runtime_id: runtime,
+    })),
+  },
+);
+
 // ---------------------------------------------------------------------------------------------
 // Commands
 
@@ -139,6 +185,10 @@ type Shape = Readonly<Record<string, fc.Arbitrary<Arg>>>;
 // read of the arguments (once per command per world, and again on each shrink) a fast one.
 const query = (name: string, shape: Shape): fc.Arbitrary<CommandSpec> =>
   fc.record(shape).map((args): CommandSpec => ({ kind: 'query', name, args: { ...args } }));
+
+/** A query with arguments given as one record (routes that tie several arguments to one row). */
+const queryWith = (name: string, args: fc.Arbitrary<Readonly<Record<string, Arg>>>): fc.Arbitrary<CommandSpec> =>
+  args.map((record): CommandSpec => ({ kind: 'query', name, args: { ...record } }));
 
 /** A workflow input: fields given as Arg arbitraries; optional body fields as plain values. */
 const workflow = (
@@ -152,177 +202,332 @@ const workflow = (
     return { kind: 'workflow', name, args: all };
   });
 
-/** The rows around chat: workspaces, users, runtimes, agents, and the changes the issue lists. */
-export const worldCommands: readonly fc.Arbitrary<CommandSpec>[] = [
-  query('FixtureCreateWorkspace', { name: textArg, slug: fc.constant<Arg>({ fresh: 'ws-', table: 'workspace' }) }),
-  query('FixtureCreateUser', { name: textArg, email: fc.constant<Arg>({ fresh: 'user-', table: 'user' }) }),
-  query('FixtureCreateRuntime', { workspace_id: ref('workspace'), name: textArg }),
-  query('FixtureCreateAgent', { workspace_id: ref('workspace'), name: fc.constant<Arg>({ fresh: 'agent-', table: 'agent' }), runtime_id: ref('agent_runtime') }),
-  query('FixtureArchiveAgent', { id: ref('agent') }),
-  query('FixtureArchiveChatSession', { id: ref('chat_session') }),
-  query('FixtureMoveAgent', { runtime_id: ref('agent_runtime'), id: ref('agent') }),
-  query('FixtureSetRuntimeStatus', { status: literal(fc.constantFrom('online', 'offline')), id: ref('agent_runtime') }),
-  query('FixtureDeleteAgent', { id: ref('agent') }),
-  query('FixtureDeleteUser', { id: ref('user') }),
-  query('FixtureDeleteWorkspace', { id: ref('workspace') }),
-  query('FixtureDeleteRuntime', { id: ref('agent_runtime') }),
-];
+/** A fixed command (arguments that need no generating). */
+const command = (kind: CommandSpec['kind'], name: string, args: Args): CommandSpec => ({ kind, name, args });
 
 /** A listing query (workspace_id, creator_id) called by `lister`. */
 const listedBy = (name: string): fc.Arbitrary<CommandSpec> => lister('creator_id').map((args): CommandSpec => ({ kind: 'query', name, args: { ...args } }));
 
-/** How many of queryCommands are chat.sql's (the rest are tasks.sql's). */
-const CHAT_QUERIES = 19;
-
-/** Every query under test, called directly with generated arguments: chat.sql first, then tasks.sql. */
-/** State-changing queries weigh more than reads: subtle bugs live in writes, and reads of a state no write shaped find little. */
-export const queryCommands: readonly fc.WeightedArbitrary<CommandSpec>[] = [
-  { weight: 3, arbitrary: query('CreateChatSession', { workspace_id: ref('workspace'), agent_id: ref('agent'), creator_id: ref('user'), title: textArg }) },
-  { weight: 1, arbitrary: query('GetChatSession', { id: ref('chat_session') }) },
-  { weight: 1, arbitrary: query('GetChatSessionInWorkspace', { id: ref('chat_session'), workspace_id: ref('workspace') }) },
-  { weight: 1, arbitrary: listedBy('ListChatSessionsByCreator') },
-  { weight: 1, arbitrary: listedBy('ListAllChatSessionsByCreator') },
-  { weight: 3, arbitrary: query('UpdateChatSessionTitle', { id: ref('chat_session'), title: textArg }) },
-  // More than the other writes: its COALESCEs only show when two calls hit one session.
-  { weight: 5, arbitrary: query('UpdateChatSessionSession', {
-    session_id: nullableText,
-    work_dir: nullableText,
-    runtime_id: fc.oneof(literal(fc.constant(null)), ref('agent_runtime')),
-    id: ref('chat_session'),
-  }) },
-  { weight: 1, arbitrary: query('LockChatSessionForDelete', { id: ref('chat_session') }) },
-  { weight: 3, arbitrary: query('DeleteChatSession', { id: ref('chat_session') }) },
-  { weight: 3, arbitrary: query('TouchChatSession', { id: ref('chat_session') }) },
-  { weight: 3, arbitrary: query('CreateChatMessage', {
-    chat_session_id: ref('chat_session'),
-    role: literal(fc.constantFrom('user', 'assistant', 'system')),
-    content: textArg,
-    task_id: fc.oneof(literal(fc.constant(null)), ref('agent_task_queue')),
-    failure_reason: nullableText,
-    elapsed_ms: literal(fc.option(fc.nat({ max: 100_000 }), { nil: null })),
-  }) },
-  { weight: 1, arbitrary: query('ListChatMessages', { chat_session_id: ref('chat_session') }) },
-  { weight: 1, arbitrary: query('GetChatMessage', { id: ref('chat_message') }) },
-  { weight: 3, arbitrary: query('CreateChatTask', { agent_id: ref('agent'), runtime_id: ref('agent_runtime'), priority: literal(fc.integer({ min: -1, max: 3 })), chat_session_id: ref('chat_session') }) },
-  { weight: 1, arbitrary: query('GetLastChatTaskSession', { chat_session_id: ref('chat_session') }) },
-  { weight: 1, arbitrary: query('GetPendingChatTask', { chat_session_id: ref('chat_session') }) },
-  { weight: 1, arbitrary: listedBy('ListPendingChatTasksByCreator') },
-  { weight: 3, arbitrary: query('MarkChatSessionRead', { id: ref('chat_session') }) },
-  { weight: 3, arbitrary: query('SetUnreadSinceIfNull', { id: ref('chat_session') }) },
-  { weight: 1, arbitrary: query('CancelAgentTasksByChatSession', { chat_session_id: ref('chat_session') }) },
-  { weight: 1, arbitrary: query('CreateRetryTask', { id: ref('agent_task_queue') }) },
-  { weight: 1, arbitrary: query('ClaimAgentTask', { agent_id: ref('agent') }) },
-  { weight: 1, arbitrary: query('StartAgentTask', { id: ref('agent_task_queue') }) },
-  { weight: 1, arbitrary: query('CompleteAgentTask', { id: ref('agent_task_queue'), result: literal(json), session_id: nullableText, work_dir: nullableText }) },
-  { weight: 1, arbitrary: query('FailAgentTask', {
-    id: ref('agent_task_queue'),
-    error: textArg,
-    failure_reason: literal(fc.option(failureReason, { nil: null })),
-    session_id: nullableText,
-    work_dir: nullableText,
-  }) },
-  { weight: 1, arbitrary: query('UpdateAgentTaskSession', { id: ref('agent_task_queue'), session_id: nullableText, work_dir: nullableText }) },
-  { weight: 1, arbitrary: query('CancelAgentTask', { id: ref('agent_task_queue') }) },
-  { weight: 1, arbitrary: query('GetAgentTask', { id: ref('agent_task_queue') }) },
-  { weight: 1, arbitrary: query('GetAgent', { id: ref('agent') }) },
-  { weight: 1, arbitrary: query('GetAgentInWorkspace', { id: ref('agent'), workspace_id: ref('workspace') }) },
-  { weight: 1, arbitrary: query('RefreshAgentStatusFromTasks', { id: ref('agent') }) },
-  { weight: 1, arbitrary: query('CountRunningTasks', { agent_id: ref('agent') }) },
-  { weight: 1, arbitrary: query('ListQueuedClaimCandidatesByRuntime', { runtime_id: ref('agent_runtime') }) },
-  { weight: 1, arbitrary: query('RecoverOrphanedTasksForRuntime', { runtime_id: ref('agent_runtime') }) },
-  { weight: 1, arbitrary: query('FailStaleTasks', { dispatch_timeout_secs: literal(fc.constant(300)), running_timeout_secs: literal(fc.constant(9000)) }) },
-  { weight: 1, arbitrary: query('FailTasksForOfflineRuntimes', {}) },
-];
-
-/** Every workflow, user side and daemon side, with inputs that reach each of its branches. */
-/** The chat lifecycle gets the most weight: sessions, sends, claims, starts, completions, failures. */
-export const workflowCommands: readonly fc.WeightedArbitrary<CommandSpec>[] = [
-  { weight: 5, arbitrary: workflow('CreateChatSession', newSession, { title: fc.option(text, { nil: undefined }), invalid_body: rarely(true) }) },
-  { weight: 2, arbitrary: workflow('ListChatSessions', lister('user_id'), { status: fc.option(fc.constantFrom('all', 'active'), { nil: undefined }) }) },
-  { weight: 2, arbitrary: workflow('GetChatSession', sessionRoute(1)) },
-  { weight: 2, arbitrary: workflow('ListChatMessages', sessionRoute(1)) },
-  { weight: 2, arbitrary: workflow('MarkChatSessionRead', sessionRoute(1)) },
-  { weight: 2, arbitrary: workflow('GetPendingChatTask', sessionRoute(1)) },
-  { weight: 1, arbitrary: workflow('ListPendingChatTasks', lister('user_id')) },
-  { weight: 6, arbitrary: workflow('SendChatMessage', sessionRoute(), { content: fc.oneof({ weight: 8, arbitrary: plainText.filter((t) => t !== '') }, { weight: 2, arbitrary: text }, { weight: 1, arbitrary: fc.constant(undefined) }), invalid_body: rarely(true) }) },
-  { weight: 2, arbitrary: workflow('DeleteChatSession', sessionRoute(1)) },
-  { weight: 2, arbitrary: workflow('CancelTaskByUser', taskRoute(1)) },
-  { weight: 4, arbitrary: workflow('StartTask', daemonTaskRoute(4)) },
-  { weight: 2, arbitrary: workflow('PinTaskSession', daemonTaskRoute(1), { session_id: optionalField, work_dir: optionalField }) },
-  { weight: 2, arbitrary: workflow('GetTaskStatus', daemonTaskRoute(1)) },
-  { weight: 4, arbitrary: workflow('CompleteTask', daemonTaskRoute(4), { output: optionalField, session_id: optionalField, work_dir: optionalField, pr_url: fc.option(plainText, { nil: undefined }), invalid_body: sometimes(true) }) },
-  { weight: 3, arbitrary: workflow('FailTask', daemonTaskRoute(4), { error: optionalField, failure_reason: fc.option(failureReason, { nil: undefined }), session_id: optionalField, work_dir: optionalField, invalid_body: sometimes(true) }) },
-  // Three, not one: its 400 (a runtime id that is not a UUID) is one call in fifteen, and at
-  // weight 1 or 2 a default budget missed it at one seed in four to twelve.
-  { weight: 3, arbitrary: workflow('RecoverOrphans', runtimeRoute) },
-  { weight: 5, arbitrary: workflow('ClaimTask', runtimeRoute) },
-  { weight: 1, arbitrary: workflow('SweepStaleTasks', fc.constant({})) },
-  { weight: 1, arbitrary: workflow('SweepOfflineRuntimes', fc.constant({})) },
-];
-
-/**
- * One command: workflows are the bulk, direct query calls reach the arguments no handler would
- * send, and the world around chat (bootstrap below) grows and changes now and then.
- */
-export const commandSpec: fc.Arbitrary<CommandSpec> = fc.oneof(
-  { weight: 1, arbitrary: fc.oneof(...worldCommands.slice(0, 4)) },
-  // Legacy archived sessions meet several guards (send, listings, pending tasks): give them room.
-  { weight: 1, arbitrary: worldCommands[5]! },
-  { weight: 1, arbitrary: fc.oneof(...worldCommands.slice(4)) },
-  { weight: 10, arbitrary: fc.oneof(...workflowCommands) },
-  { weight: 4, arbitrary: fc.oneof(...queryCommands.slice(0, CHAT_QUERIES)) },
-  { weight: 2, arbitrary: fc.oneof(...queryCommands.slice(CHAT_QUERIES)) },
-);
-
-// ---------------------------------------------------------------------------------------------
-// Turns: the product's own chains, kept whole
-
-const newestSession: Arg = { ref: 'chat_session', pick: -1 };
-/** The newest session's creator, in its workspace. */
-const newestSessionRoute = {
-  session_id: newestSession,
-  workspace_id: columnOf(newestSession, 'chat_session', 'workspace_id', { ref: 'workspace', pick: 0 }),
-  user_id: columnOf(newestSession, 'chat_session', 'creator_id', { ref: 'user', pick: 0 }),
-};
 const newestTask: Arg = { ref: 'agent_task_queue', pick: -1 };
 const newestTaskSession = columnOf(newestTask, 'agent_task_queue', 'chat_session_id', { unknown: 1 });
 const newestTaskWorkspace = columnOf(newestTaskSession, 'chat_session', 'workspace_id', { ref: 'workspace', pick: 0 });
 const newestTaskRuntime = columnOf(newestTask, 'agent_task_queue', 'runtime_id', { ref: 'agent_runtime', pick: 0 });
 const newestTaskRuntimeWorkspace = columnOf(newestTaskRuntime, 'agent_runtime', 'workspace_id', { literal: null });
+const newestTaskRuntimeRoute = { runtime_id: newestTaskRuntime, runtime_workspace_id: newestTaskRuntimeWorkspace, workspace_id: newestTaskRuntimeWorkspace };
+const newestIssue: Arg = { ref: 'issue', pick: -1 };
 
-/** Each step of a turn is there five times in six: shrinking can drop any of them. */
-const step = (command: fc.Arbitrary<CommandSpec>) => fc.option(command, { nil: undefined, freq: 6 });
+/** A session's route as its creator calls it, in its workspace. */
+const creatorRoute = (session: Arg) => ({
+  session_id: session,
+  workspace_id: columnOf(session, 'chat_session', 'workspace_id', { ref: 'workspace', pick: 0 }),
+  user_id: columnOf(session, 'chat_session', 'creator_id', { ref: 'user', pick: 0 }),
+});
 
 /**
- * One chat turn as the product runs it: half the time a new session first (sessions get deleted,
- * archived and cascaded away; without this most turns would find none), then the creator sends to
- * the newest session, and the daemon claims on the runtime of the newest task, starts it, pins its
- * session (half the time) and completes or fails it. As separate random commands such a chain is
- * rare (each link one command in twenty, aimed at the right row one time in a few), and with it
- * the running state and everything after it; as one command it comes whole, with any step left
- * out now and then.
+ * The session a turn talks in: a live one (deleted sessions are left out while any other exists),
+ * the newest six times in ten — usually the one the turn just created, or the last one it talked
+ * in — else the one before it, or any.
  */
-export const turn: fc.Arbitrary<readonly CommandSpec[]> = fc
-  .tuple(
-    fc.option(workflow('CreateChatSession', newSession), { nil: undefined, freq: 2 }),
-    step(workflow('SendChatMessage', fc.constant(newestSessionRoute), { content: plainText.filter((t) => t !== '') })),
-    step(workflow('ClaimTask', fc.constant({ runtime_id: newestTaskRuntime, runtime_workspace_id: newestTaskRuntimeWorkspace, workspace_id: newestTaskRuntimeWorkspace }))),
-    step(workflow('StartTask', fc.constant({ task_id: newestTask, workspace_id: newestTaskWorkspace }))),
-    fc.option(workflow('PinTaskSession', fc.constant({ task_id: newestTask, workspace_id: newestTaskWorkspace }), { session_id: optionalField, work_dir: optionalField }), { nil: undefined, freq: 2 }),
-    step(
-      fc.oneof(
-        workflow('CompleteTask', fc.constant({ task_id: newestTask, workspace_id: newestTaskWorkspace }), { output: optionalField, session_id: optionalField, work_dir: optionalField }),
-        workflow('FailTask', fc.constant({ task_id: newestTask, workspace_id: newestTaskWorkspace }), { error: optionalField, failure_reason: fc.option(failureReason, { nil: undefined }), session_id: optionalField, work_dir: optionalField }),
-      ),
-    ),
+const turnSession: fc.Arbitrary<Arg> = fc
+  .oneof(
+    { weight: 6, arbitrary: fc.constant(-1) },
+    { weight: 2, arbitrary: fc.constant(-2) },
+    { weight: 1, arbitrary: fc.constant(-3) },
+    { weight: 1, arbitrary: fc.nat({ max: 7 }) },
   )
-  .map((steps) => steps.filter((spec): spec is CommandSpec => spec !== undefined));
+  .map((pick): Arg => ({ ref: 'chat_session', pick, live: true }));
 
-/** What one fast-check command runs: a single command, or a turn. */
-export const commandSteps: fc.Arbitrary<readonly CommandSpec[]> = fc.oneof(
-  { weight: 19, arbitrary: commandSpec.map((spec) => [spec]) },
-  { weight: 3, arbitrary: turn },
-);
+/** Each step of a turn is there five times in six: shrinking can drop any of them. */
+const step = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined, freq: 6 });
+
+/** What the generators produce: one command, and what one fast-check command runs. */
+export interface CommandArbitraries {
+  /** One command: what `--no-turns` runs, and what the search for a shorter case generates. */
+  readonly command: fc.Arbitrary<CommandSpec>;
+  /** A single command nineteen times in twenty-three, else a chat turn or a turn on an issue or autopilot task. */
+  readonly steps: fc.Arbitrary<readonly CommandSpec[]>;
+}
+
+/**
+ * The property's generators, drawing text from `vocabulary`: the spec's failure reasons and error
+ * texts where a daemon sends them, and the string literals of the queries under test mixed into
+ * every text argument, beside arbitrary text. Issues and autopilot tasks only as far as `reach`
+ * says the schema under test takes chatcheck's fixture rows (all of them on the bundled one).
+ */
+export function commandArbitraries(vocabulary: Vocabulary, reach: FixtureReach = fullReach): CommandArbitraries {
+  const literals = vocabulary.literals.length > 0 ? [{ weight: 2, arbitrary: fc.constantFrom(...vocabulary.literals) }] : [];
+  const text: fc.Arbitrary<string> = fc.oneof(
+    { weight: 2, arbitrary: fc.constant('') },
+    { weight: 8, arbitrary: plainText },
+    { weight: 2, arbitrary: unicodeText },
+    { weight: 1, arbitrary: fc.constant('x'.repeat(5000)) },
+    { weight: 1, arbitrary: fc.constantFrom('a\\nb', 'token=abc123', 'Bearer abcdefgh') },
+    ...literals,
+  );
+  /** A NOT NULL text column written by a direct query call. */
+  const requiredText = literal(orNull(text));
+  const nullableText = literal(fc.option(text, { nil: null, freq: 3 }));
+  /** Optional body fields of the daemon: absent, '' (→ NULL in the handler) or a value. */
+  const optionalField = fc.option(text, { nil: undefined, freq: 3 });
+  /** A failure_reason: mostly one callers really send, else a literal of the queries or any text. */
+  const failureReason = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...vocabulary.failureReasons) }, ...literals, { weight: 1, arbitrary: text });
+  /** A failed task's error: a provider's or agent's words, or any text. */
+  const errorText = fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...vocabulary.errorTexts) }, { weight: 3, arbitrary: text });
+  const optionalError = fc.option(errorText, { nil: undefined, freq: 3 });
+  /** A status or role column's value: the ones it takes, else a literal of the queries (mostly 23514). */
+  const oneOf = (...values: string[]) => fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...values) }, ...literals.map((l) => ({ ...l, weight: 1 })));
+
+  /** The rows around chat: workspaces, users, runtimes, agents, issues and their tasks, and the changes the issue lists. */
+  const worldCreates: readonly fc.Arbitrary<CommandSpec>[] = [
+    query('FixtureCreateWorkspace', { name: requiredText, slug: uniqueValue('ws-', 'workspace', 'slug') }),
+    query('FixtureCreateUser', { name: requiredText, email: uniqueValue('user-', 'user', 'email') }),
+    query('FixtureCreateRuntime', { workspace_id: ref('workspace'), name: requiredText }),
+    queryWith('FixtureCreateAgent', newAgent),
+  ];
+  /** Tasks chat does not create, for the same agents as chat's: the claim's other rules, the issue index and cascade. */
+  const linkedTasks: readonly fc.Arbitrary<CommandSpec>[] = [
+    ...(reach.issues ? [query('FixtureCreateIssue', { workspace_id: ref('workspace') }), query('FixtureCreateIssueTask', { agent_id: ref('agent'), issue_id: ref('issue'), priority })] : []),
+    ...(reach.autopilotRuns ? [query('FixtureCreateAutopilotTask', { agent_id: ref('agent'), autopilot_run_id: autopilotRun, priority })] : []),
+    ...(reach.issues ? [query('FixtureDeleteIssue', { id: ref('issue') })] : []),
+  ];
+  const worldChanges: readonly fc.Arbitrary<CommandSpec>[] = [
+    query('FixtureArchiveAgent', { id: ref('agent') }),
+    query('FixtureMoveAgent', { runtime_id: ref('agent_runtime'), id: ref('agent') }),
+    query('FixtureSetAgentMaxConcurrentTasks', { max_concurrent_tasks: maxConcurrentTasks, id: ref('agent') }),
+    // Half the time the runtime of a task: the offline sweep fails only tasks in flight on an offline runtime.
+    query('FixtureSetRuntimeStatus', { status: literal(oneOf('online', 'offline')), id: runtimeArg }),
+    query('FixtureDeleteAgent', { id: ref('agent') }),
+    query('FixtureDeleteUser', { id: ref('user') }),
+    query('FixtureDeleteWorkspace', { id: ref('workspace') }),
+    query('FixtureDeleteRuntime', { id: ref('agent_runtime') }),
+  ];
+
+  /**
+   * Every query under test, called directly with generated arguments: chat.sql's, then tasks.sql's.
+   * State-changing queries weigh more than reads: subtle bugs live in writes, and reads of a state
+   * no write shaped find little.
+   */
+  const chatQueries: readonly fc.WeightedArbitrary<CommandSpec>[] = [
+    { weight: 3, arbitrary: query('CreateChatSession', { workspace_id: ref('workspace'), agent_id: ref('agent'), creator_id: ref('user'), title: requiredText }) },
+    { weight: 1, arbitrary: query('GetChatSession', { id: ref('chat_session') }) },
+    { weight: 1, arbitrary: query('GetChatSessionInWorkspace', { id: ref('chat_session'), workspace_id: ref('workspace') }) },
+    { weight: 1, arbitrary: listedBy('ListChatSessionsByCreator') },
+    { weight: 1, arbitrary: listedBy('ListAllChatSessionsByCreator') },
+    { weight: 3, arbitrary: query('UpdateChatSessionTitle', { id: ref('chat_session'), title: requiredText }) },
+    // More than the other writes: its COALESCEs only show when two calls hit one session.
+    { weight: 5, arbitrary: query('UpdateChatSessionSession', {
+      session_id: nullableText,
+      work_dir: nullableText,
+      runtime_id: fc.oneof(literal(fc.constant(null)), ref('agent_runtime')),
+      id: ref('chat_session'),
+    }) },
+    { weight: 1, arbitrary: query('LockChatSessionForDelete', { id: ref('chat_session') }) },
+    { weight: 3, arbitrary: query('DeleteChatSession', { id: ref('chat_session') }) },
+    { weight: 3, arbitrary: query('TouchChatSession', { id: ref('chat_session') }) },
+    { weight: 3, arbitrary: query('CreateChatMessage', {
+      chat_session_id: ref('chat_session'),
+      role: literal(orNull(oneOf('user', 'assistant', 'system'))),
+      content: requiredText,
+      task_id: fc.oneof(literal(fc.constant(null)), ref('agent_task_queue')),
+      failure_reason: literal(fc.option(failureReason, { nil: null, freq: 3 })),
+      elapsed_ms: literal(fc.option(fc.nat({ max: 100_000 }), { nil: null })),
+    }) },
+    { weight: 1, arbitrary: query('ListChatMessages', { chat_session_id: ref('chat_session') }) },
+    { weight: 1, arbitrary: query('GetChatMessage', { id: ref('chat_message') }) },
+    { weight: 3, arbitrary: query('CreateChatTask', { agent_id: ref('agent'), runtime_id: ref('agent_runtime'), priority: literal(orNull(fc.integer({ min: -1, max: 3 }))), chat_session_id: ref('chat_session') }) },
+    { weight: 1, arbitrary: query('GetLastChatTaskSession', { chat_session_id: ref('chat_session') }) },
+    { weight: 1, arbitrary: query('GetPendingChatTask', { chat_session_id: ref('chat_session') }) },
+    { weight: 1, arbitrary: listedBy('ListPendingChatTasksByCreator') },
+    { weight: 3, arbitrary: query('MarkChatSessionRead', { id: ref('chat_session') }) },
+    { weight: 3, arbitrary: query('SetUnreadSinceIfNull', { id: ref('chat_session') }) },
+  ];
+  const taskQueries: readonly fc.WeightedArbitrary<CommandSpec>[] = [
+    { weight: 1, arbitrary: query('CancelAgentTasksByChatSession', { chat_session_id: ref('chat_session') }) },
+    { weight: 1, arbitrary: query('CreateRetryTask', { id: ref('agent_task_queue') }) },
+    { weight: 1, arbitrary: query('ClaimAgentTask', { agent_id: ref('agent') }) },
+    { weight: 1, arbitrary: query('StartAgentTask', { id: ref('agent_task_queue') }) },
+    { weight: 1, arbitrary: query('CompleteAgentTask', { id: ref('agent_task_queue'), result: literal(json), session_id: nullableText, work_dir: nullableText }) },
+    { weight: 1, arbitrary: query('FailAgentTask', {
+      id: ref('agent_task_queue'),
+      error: literal(errorText),
+      failure_reason: literal(fc.option(failureReason, { nil: null })),
+      session_id: nullableText,
+      work_dir: nullableText,
+    }) },
+    { weight: 1, arbitrary: query('UpdateAgentTaskSession', { id: ref('agent_task_queue'), session_id: nullableText, work_dir: nullableText }) },
+    { weight: 1, arbitrary: query('CancelAgentTask', { id: ref('agent_task_queue') }) },
+    { weight: 1, arbitrary: query('GetAgentTask', { id: ref('agent_task_queue') }) },
+    { weight: 1, arbitrary: query('GetAgent', { id: ref('agent') }) },
+    { weight: 1, arbitrary: query('GetAgentInWorkspace', { id: ref('agent'), workspace_id: ref('workspace') }) },
+    { weight: 1, arbitrary: query('RefreshAgentStatusFromTasks', { id: ref('agent') }) },
+    { weight: 1, arbitrary: query('CountRunningTasks', { agent_id: ref('agent') }) },
+    { weight: 1, arbitrary: query('ListQueuedClaimCandidatesByRuntime', { runtime_id: ref('agent_runtime') }) },
+    { weight: 1, arbitrary: query('RecoverOrphanedTasksForRuntime', { runtime_id: runtimeArg }) },
+    { weight: 1, arbitrary: query('FailStaleTasks', staleTimeouts) },
+    { weight: 1, arbitrary: query('FailTasksForOfflineRuntimes', {}) },
+  ];
+
+  const failTaskBody = { error: optionalError, failure_reason: fc.option(failureReason, { nil: undefined }), session_id: optionalField, work_dir: optionalField };
+
+  /**
+   * Every workflow, user side and daemon side, with inputs that reach each of its branches. The
+   * chat lifecycle gets the most weight: sessions, sends, claims, starts, completions, failures.
+   */
+  const workflowCommands: readonly fc.WeightedArbitrary<CommandSpec>[] = [
+    { weight: 5, arbitrary: workflow('CreateChatSession', newSession, { title: fc.option(text, { nil: undefined }), invalid_body: rarely(true) }) },
+    { weight: 2, arbitrary: workflow('ListChatSessions', lister('user_id'), { status: fc.option(fc.constantFrom('all', 'active'), { nil: undefined }) }) },
+    { weight: 2, arbitrary: workflow('GetChatSession', sessionRoute(1)) },
+    { weight: 2, arbitrary: workflow('ListChatMessages', sessionRoute(1)) },
+    { weight: 2, arbitrary: workflow('MarkChatSessionRead', sessionRoute(1)) },
+    { weight: 2, arbitrary: workflow('GetPendingChatTask', sessionRoute(1)) },
+    { weight: 1, arbitrary: workflow('ListPendingChatTasks', lister('user_id')) },
+    { weight: 6, arbitrary: workflow('SendChatMessage', sessionRoute(), { content: fc.oneof({ weight: 8, arbitrary: plainText.filter((t) => t !== '') }, { weight: 2, arbitrary: text }, { weight: 1, arbitrary: fc.constant(undefined) }), invalid_body: rarely(true) }) },
+    { weight: 2, arbitrary: workflow('DeleteChatSession', sessionRoute(1)) },
+    { weight: 2, arbitrary: workflow('CancelTaskByUser', taskRoute(1)) },
+    { weight: 4, arbitrary: workflow('StartTask', daemonTaskRoute(4)) },
+    { weight: 2, arbitrary: workflow('PinTaskSession', daemonTaskRoute(1), { session_id: optionalField, work_dir: optionalField }) },
+    { weight: 2, arbitrary: workflow('GetTaskStatus', daemonTaskRoute(1)) },
+    { weight: 4, arbitrary: workflow('CompleteTask', daemonTaskRoute(4), { output: optionalField, session_id: optionalField, work_dir: optionalField, pr_url: fc.option(plainText, { nil: undefined }), invalid_body: sometimes(true) }) },
+    { weight: 3, arbitrary: workflow('FailTask', daemonTaskRoute(4), { ...failTaskBody, invalid_body: sometimes(true) }) },
+    // Three, not one: its 400 (a runtime id that is not a UUID) is one call in fifteen, and at
+    // weight 1 or 2 a default budget missed it at one seed in four to twelve.
+    { weight: 3, arbitrary: workflow('RecoverOrphans', runtimeRoute) },
+    { weight: 5, arbitrary: workflow('ClaimTask', runtimeRoute) },
+    // Mostly with the server's timeouts, else with ones that have elapsed (see staleTimeouts).
+    { weight: 1, arbitrary: workflow('SweepStaleTasks', fc.oneof(fc.constant({}), fc.record(staleTimeouts))) },
+    { weight: 1, arbitrary: workflow('SweepOfflineRuntimes', fc.constant({})) },
+  ];
+
+  /**
+   * One command: workflows are the bulk, direct query calls reach the arguments no handler would
+   * send, and the world around chat (bootstrap below) grows and changes now and then.
+   */
+  const single: fc.Arbitrary<CommandSpec> = fc.oneof(
+    { weight: 1, arbitrary: fc.oneof(...worldCreates) },
+    // Legacy archived sessions meet several guards (send, listings, pending tasks): give them room.
+    { weight: 1, arbitrary: query('FixtureArchiveChatSession', { id: ref('chat_session') }) },
+    { weight: 1, arbitrary: fc.oneof(...worldChanges) },
+    ...(linkedTasks.length > 0 ? [{ weight: 1, arbitrary: fc.oneof(...linkedTasks) }] : []),
+    { weight: 10, arbitrary: fc.oneof(...workflowCommands) },
+    { weight: 4, arbitrary: fc.oneof(...chatQueries) },
+    { weight: 2, arbitrary: fc.oneof(...taskQueries) },
+  );
+
+  // -------------------------------------------------------------------------------------------
+  // Turns: the product's own chains, kept whole
+
+  const onNewestTask = { task_id: newestTask, workspace_id: newestTaskWorkspace };
+  /**
+   * How a chat turn's task ends: the daemon completes or fails it, or — now and then — it fails
+   * under the daemon: the runtime goes offline and the sweep finds it, the daemon restarts and
+   * recovers its orphans, or the stale sweep (with timeouts that elapsed) times it out.
+   */
+  const turnEnd: fc.Arbitrary<readonly CommandSpec[]> = fc.oneof(
+    { weight: 6, arbitrary: workflow('CompleteTask', fc.constant(onNewestTask), { output: optionalField, session_id: optionalField, work_dir: optionalField }).map((spec) => [spec]) },
+    { weight: 4, arbitrary: workflow('FailTask', fc.constant(onNewestTask), failTaskBody).map((spec) => [spec]) },
+    {
+      weight: 1,
+      arbitrary: fc.constant([
+        command('query', 'FixtureSetRuntimeStatus', { status: { literal: 'offline' }, id: newestTaskRuntime }),
+        command('workflow', 'SweepOfflineRuntimes', {}),
+      ]),
+    },
+    { weight: 1, arbitrary: fc.constant([command('workflow', 'RecoverOrphans', newestTaskRuntimeRoute)]) },
+    { weight: 1, arbitrary: query('FailStaleTasks', staleTimeouts).map((spec) => [spec]) },
+    { weight: 1, arbitrary: fc.record(staleTimeouts).map((args) => [command('workflow', 'SweepStaleTasks', args)]) },
+  );
+
+  /**
+   * One chat turn as the product runs it: half the time a new session first (sessions get deleted,
+   * archived and cascaded away; without this most turns would find none), then the creator sends to
+   * a live session (mostly the newest: see turnSession), and the daemon claims on the runtime of the
+   * newest task, starts it, pins its session (half the time) and completes or fails it (turnEnd). As
+   * separate random commands such a chain is rare (each link one command in twenty, aimed at the
+   * right row one time in a few), and with it the running state and everything after it; as one
+   * command it comes whole, with any step left out now and then.
+   */
+  const send = (session: Arg) => workflow('SendChatMessage', fc.constant(creatorRoute(session)), { content: plainText.filter((t) => t !== '') });
+  /**
+   * The session's agent moved to another runtime, and a second message: the claim on the newest
+   * task's runtime then meets the agent's older task, queued for the runtime it left (ClaimTask's
+   * "another runtime's task stays dispatched" branch).
+   */
+  const moveAndSendAgain = (session: Arg) =>
+    fc.tuple(query('FixtureMoveAgent', { runtime_id: ref('agent_runtime'), id: fc.constant(columnOf(session, 'chat_session', 'agent_id', { ref: 'agent', pick: 0 })) }), send(session));
+  const turn: fc.Arbitrary<readonly CommandSpec[]> = turnSession.chain((session) =>
+    fc
+      .tuple(
+        fc.option(workflow('CreateChatSession', newSession), { nil: undefined, freq: 2 }),
+        step(send(session)),
+        fc.option(moveAndSendAgain(session), { nil: undefined, freq: 6 }),
+        step(workflow('ClaimTask', fc.constant(newestTaskRuntimeRoute))),
+        step(workflow('StartTask', fc.constant(onNewestTask))),
+        fc.option(workflow('PinTaskSession', fc.constant(onNewestTask), { session_id: optionalField, work_dir: optionalField }), { nil: undefined, freq: 2 }),
+        step(turnEnd),
+      )
+      .map(([create, first, moved, claim, start, pin, end]) => [create, first, ...(moved ?? []), claim, start, pin, ...(end ?? [])].filter((spec): spec is CommandSpec => spec !== undefined)),
+  );
+
+  /**
+   * A task of an issue (or, one time in four, of an autopilot run) through the task queries, for an
+   * agent that has chat tasks too: a third of the time a new capacity for the agent first, half the
+   * time a new issue in the agent's workspace; a task of the newest issue, a claim for the agent
+   * and a start, then a second task of the same issue (a 23505 while the first is queued or
+   * dispatched), a claim again (held back while the first runs: the claim's rule 1), half the time
+   * the daemon's claim on the agent's runtime (which stops at the agent's capacity), and an end —
+   * complete, fail, cancel (directly, or by a user: the cancel route's issue branch), a retry (the
+   * unique index again), or the issue deleted (its cascade). The issue side's handlers are not
+   * modelled (no workflow); its queries are the ones chat uses. Without issues (see FixtureReach)
+   * every task is an autopilot run's; without either there is no such turn.
+   */
+  const linkedTurn = ref('agent').chain((agent) => {
+    const autopilotTask = query('FixtureCreateAutopilotTask', { agent_id: fc.constant(agent), autopilot_run_id: autopilotRun, priority });
+    const issueTask = reach.issues ? query('FixtureCreateIssueTask', { agent_id: fc.constant(agent), issue_id: fc.constant(newestIssue), priority }) : autopilotTask;
+    const firstTask = reach.issues && reach.autopilotRuns ? fc.oneof({ weight: 3, arbitrary: issueTask }, { weight: 1, arbitrary: autopilotTask }) : issueTask;
+    const newIssue = command('query', 'FixtureCreateIssue', { workspace_id: columnOf(agent, 'agent', 'workspace_id', { ref: 'workspace', pick: 0 }) });
+    const claim = fc.constant(command('query', 'ClaimAgentTask', { agent_id: agent }));
+    const task = fc.constantFrom<Arg>(newestTask, { ref: 'agent_task_queue', pick: -2 });
+    const end = fc.oneof(
+      query('CompleteAgentTask', { id: task, result: literal(json), session_id: nullableText, work_dir: nullableText }),
+      query('FailAgentTask', { id: task, error: literal(errorText), failure_reason: literal(fc.option(failureReason, { nil: null })), session_id: nullableText, work_dir: nullableText }),
+      query('CancelAgentTask', { id: task }),
+      workflow('CancelTaskByUser', fc.record({ task_id: task, workspace_id: fc.constant(columnOf(agent, 'agent', 'workspace_id', { ref: 'workspace', pick: 0 })), user_id: ref('user') })),
+      query('CreateRetryTask', { id: task }),
+      ...(reach.issues ? [fc.constant(command('query', 'FixtureDeleteIssue', { id: newestIssue }))] : []),
+    );
+    const runtime = columnOf(agent, 'agent', 'runtime_id', { ref: 'agent_runtime', pick: 0 });
+    const runtimeWorkspace = columnOf(runtime, 'agent_runtime', 'workspace_id', { literal: null });
+    return fc
+      .tuple(
+        fc.option(query('FixtureSetAgentMaxConcurrentTasks', { max_concurrent_tasks: maxConcurrentTasks, id: fc.constant(agent) }), { nil: undefined, freq: 3 }),
+        reach.issues ? fc.option(fc.constant(newIssue), { nil: undefined, freq: 2 }) : fc.constant(undefined),
+        step(firstTask),
+        step(claim),
+        step(query('StartAgentTask', { id: fc.constant(newestTask) })),
+        step(issueTask),
+        step(claim),
+        fc.option(fc.constant(command('workflow', 'ClaimTask', { runtime_id: runtime, runtime_workspace_id: runtimeWorkspace, workspace_id: runtimeWorkspace })), { nil: undefined, freq: 2 }),
+        step(end),
+      )
+      .map((steps) => steps.filter((spec): spec is CommandSpec => spec !== undefined));
+  });
+
+  return {
+    command: single,
+    steps: fc.oneof(
+      { weight: 19, arbitrary: single.map((spec) => [spec]) },
+      { weight: 3, arbitrary: turn },
+      ...(reach.issues || reach.autopilotRuns ? [{ weight: 1, arbitrary: linkedTurn }] : []),
+    ),
+  };
+}
+
+/** The generators with the spec's vocabulary alone, for callers without a query set (the benchmark, model-only tests). */
+const withSpecVocabulary = commandArbitraries(specVocabulary);
+/** One command (see CommandArbitraries.command), text drawn from the spec's vocabulary only. */
+export const commandSpec: fc.Arbitrary<CommandSpec> = withSpecVocabulary.command;
+/** What one fast-check command runs (see CommandArbitraries.steps), text drawn from the spec's vocabulary only. */
+export const commandSteps: fc.Arbitrary<readonly CommandSpec[]> = withSpecVocabulary.steps;
 
 /**
  * The world every run starts with, built by commands like any other (and compared like them):

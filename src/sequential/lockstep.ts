@@ -28,8 +28,10 @@ export async function lockstep<R>(
   comparer: Comparer,
   orderOf: (query: string) => readonly OrderKey[] | undefined,
   modelKey?: ModelKeyReader,
-): Promise<{ model: R | SqlError; real: R | SqlError; steps: string[] } | Divergence> {
+): Promise<{ model: R | SqlError; real: R | SqlError; steps: string[]; reached: string[] } | Divergence> {
   const steps: string[] = [];
+  /** The query steps that returned a row or rows, or affected a row (by the model's count, which every :exec has). */
+  const reached: string[] = [];
   let modelNext: IteratorResult<Step, R | SqlError> = modelProgram.next();
   let realNext: IteratorResult<Step, R | SqlError> = realProgram.next();
   for (let at = 1; ; at++) {
@@ -39,7 +41,7 @@ export async function lockstep<R>(
         return { at, difference: { path: 'workflow', model: modelNext.value, real: realNext.value, why: `the workflow ended early on ${ended}'s side` } };
       }
       await real.assertNoOpenTransaction();
-      return { model: modelNext.value, real: realNext.value, steps };
+      return { model: modelNext.value, real: realNext.value, steps, reached };
     }
     const modelStep = modelNext.value;
     const realStep = realNext.value;
@@ -53,6 +55,7 @@ export async function lockstep<R>(
     const pairing: number[] = [];
     const difference = compareAnswers(modelAnswer, realAnswer, comparer, modelStep.op === 'query' ? orderOf(modelStep.name) : undefined, modelKey, pairing);
     if (difference) return { at, step: label, difference };
+    if (modelStep.op === 'query' && modelAnswer.ok && returnedOrChanged(modelAnswer.value)) reached.push(modelStep.name);
     // Rows PostgreSQL may return in any order (ties, no ORDER BY) came back in some order: the model
     // takes the same one, so what the workflow does next with them cannot part the two worlds.
     if (modelAnswer.ok && modelAnswer.value.kind === 'many' && pairing.length > 0) {
@@ -69,6 +72,13 @@ export async function lockstep<R>(
     modelNext = advance(modelProgram, modelAnswer);
     realNext = advance(realProgram, realAnswer);
   }
+}
+
+/** A query's result that shows it did something: a row, rows, or at least one row affected. */
+export function returnedOrChanged(result: StepResult): boolean {
+  if (result.kind === 'one') return result.row !== null;
+  if (result.kind === 'many') return result.rows.length > 0;
+  return result.kind === 'exec' && (result.affected ?? 0) > 0;
 }
 
 /**
@@ -122,7 +132,7 @@ function compareAnswers(
 }
 
 /** A `:one` result of the model that PostgreSQL's answer matches (learning nothing when it does not). */
-function sameRow(model: StepResult, real: Answer<StepResult>, comparer: Comparer): boolean {
+export function sameRow(model: StepResult, real: Answer<StepResult>, comparer: Comparer): boolean {
   return real.ok && model.kind === 'one' && real.value.kind === 'one' && comparer.tryRow(model.row, real.value.row, 'row') === undefined;
 }
 

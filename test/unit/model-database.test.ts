@@ -237,7 +237,7 @@ describe('catalogue', () => {
     );
   });
 
-  it('has the 13 fixture queries with their parameters', () => {
+  it('has the 18 fixture queries with their parameters', () => {
     const fixtures = queries.filter((query) => query.file === 'fixture.sql');
     expect(Object.fromEntries(fixtures.map((query) => [query.name, `${query.kind} ${query.params.join(',')}`]))).toEqual({
       FixtureCreateWorkspace: 'one name,slug',
@@ -245,16 +245,21 @@ describe('catalogue', () => {
       FixtureCreateMember: 'one workspace_id,user_id',
       FixtureCreateRuntime: 'one workspace_id,name',
       FixtureCreateAgent: 'one workspace_id,name,runtime_id',
+      FixtureCreateIssue: 'one workspace_id',
+      FixtureCreateIssueTask: 'one agent_id,issue_id,priority',
+      FixtureCreateAutopilotTask: 'one agent_id,autopilot_run_id,priority',
       FixtureArchiveAgent: 'exec id',
       FixtureArchiveChatSession: 'exec id',
       FixtureMoveAgent: 'exec runtime_id,id',
+      FixtureSetAgentMaxConcurrentTasks: 'exec max_concurrent_tasks,id',
       FixtureSetRuntimeStatus: 'exec status,id',
       FixtureDeleteAgent: 'exec id',
       FixtureDeleteUser: 'exec id',
       FixtureDeleteWorkspace: 'exec id',
       FixtureDeleteRuntime: 'exec id',
+      FixtureDeleteIssue: 'exec id',
     });
-    expect(catalogue.size).toBe(49);
+    expect(catalogue.size).toBe(54);
   });
 
   it('gives every :many an ordering (possibly []), and the ORDER BY … LIMIT 1 queries theirs', () => {
