@@ -8,6 +8,7 @@ import { RaceRunner } from '../race/race-runner.js';
 import { describeRaces, knownFindingJson, raceFindingJson, raceStats } from '../race/race-report.js';
 import { raceWorkflowNames, racingWorkflows } from '../race/race-workflows.js';
 import { scheduleProblem } from '../race/schedule.js';
+import type { RealWorkflows } from '../sequential/free-run.js';
 import type { QuerySet } from '../sqlc/loader.js';
 import { inputArguments, withTestbed } from './setup.js';
 
@@ -28,8 +29,19 @@ export interface RaceRun {
   readonly durationMs: number;
 }
 
-/** Explores the races the options name (all by default) on a fresh copy of the migrated schema. */
-export async function raceOn(testbed: Testbed, lifecycle: Lifecycle, queries: QuerySet, options: RunOptions, onRace?: (done: number, total: number) => void): Promise<RaceRun> {
+/**
+ * Explores the races the options name (all by default) on a fresh copy of the migrated schema.
+ * `realWorkflows` (workflow mutants) run on PostgreSQL's side in place of their operation, judged
+ * by the model's serial outcomes of the catalogue's workflows.
+ */
+export async function raceOn(
+  testbed: Testbed,
+  lifecycle: Lifecycle,
+  queries: QuerySet,
+  options: RunOptions,
+  onRace?: (done: number, total: number) => void,
+  realWorkflows?: RealWorkflows,
+): Promise<RaceRun> {
   const started = performance.now();
   const races = options.races ?? defaultRaces();
   const seed = options.seed ?? Date.now() ^ (Math.random() * 0x100000000);
@@ -39,7 +51,7 @@ export async function raceOn(testbed: Testbed, lifecycle: Lifecycle, queries: Qu
   for (const [i, names] of races.entries()) {
     onRace?.(i, races.length);
     const raceSeed = (seed + i) | 0;
-    explorations.push(await explore(runner, racingWorkflows(names, options.variants), modeOf(options, names.length, raceSeed), raceSeed));
+    explorations.push(await explore(runner, racingWorkflows(names, options.variants, realWorkflows), modeOf(options, names.length, raceSeed), raceSeed));
   }
   return { explorations, seed, durationMs: performance.now() - started };
 }

@@ -5,6 +5,7 @@ import { splitReplayPath, type RunOptions } from '../options.js';
 import type { Testbed } from '../postgres/testbed.js';
 import { plain } from '../report.js';
 import { openRealConnection } from '../sequential/connection.js';
+import type { RealWorkflows } from '../sequential/free-run.js';
 import { runSequential, type SequentialFinding, type SequentialPhase, type SequentialReport } from '../sequential/property.js';
 import type { QuerySet } from '../sqlc/loader.js';
 import { inputArguments, withTestbed } from './setup.js';
@@ -19,6 +20,8 @@ export async function sequentialOn(
   queries: QuerySet,
   options: RunOptions,
   onProgress?: (runsDone: number, commands: number, phase: SequentialPhase) => void,
+  /** PostgreSQL's versions of workflows in place of the catalogue's (workflow mutants); the model keeps the spec. */
+  realWorkflows?: RealWorkflows,
 ): Promise<SequentialReport> {
   const connection = await openRealConnection(await testbed.copy('sequential'), queries);
   lifecycle.hold('sequential connection', () => connection.client.end());
@@ -30,6 +33,7 @@ export async function sequentialOn(
     stateEvery: options.stateEvery,
     turns: options.turns,
     onProgress,
+    realWorkflows,
   });
 }
 

@@ -115,7 +115,7 @@ export class RaceRunner {
     return {
       workflows,
       start,
-      calls: workflows.map((race, i) => `${race.variant ?? race.workflow}(${describeResolved(race.args, modelInputs[i]!)})`),
+      calls: workflows.map((race, i) => `${race.variant ?? race.workflow}${race.realProgram === undefined ? '' : '[mutant]'}(${describeResolved(race.args, modelInputs[i]!)})`),
       serial: distinctOutcomes(all, start.state),
       serialOrders: orderCount(all),
       realInputs,
@@ -125,7 +125,7 @@ export class RaceRunner {
   /** Restores the start, runs one schedule, reads the final tables, judges. */
   async run(race: PreparedRace, choose: Chooser): Promise<RaceResult> {
     const world = await race.start.enter(this.#setting);
-    const programs = race.workflows.map((workflow, i) => programOf(workflow, race.realInputs[i]!));
+    const programs = race.workflows.map((workflow, i) => realProgramOf(workflow, race.realInputs[i]!));
     const execution = await this.explorer.execute(programs, choose);
     let tables: RealTables | undefined;
     if (execution.stop === undefined) {
@@ -136,9 +136,15 @@ export class RaceRunner {
   }
 }
 
+/** The program the model's serial orders run: a variant's, else the catalogue's (never a mutant's). */
 function programOf(race: RacingWorkflow, input: Readonly<Record<string, unknown>>): Program<Outcome> {
   if (race.program !== undefined) return race.program(input);
   return workflow(race.workflow, input as unknown as WorkflowInputs[WorkflowName]);
+}
+
+/** The program PostgreSQL's session runs: a mutant's when given, else the model's. */
+function realProgramOf(race: RacingWorkflow, input: Readonly<Record<string, unknown>>): Program<Outcome> {
+  return race.realProgram !== undefined ? race.realProgram(input) : programOf(race, input);
 }
 
 async function backendPid(connection: RealConnection): Promise<number> {

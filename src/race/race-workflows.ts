@@ -1,6 +1,7 @@
 import type { Outcome, Program } from '../../model/program.js';
 import { variantWorkflow, workflowVariants, type WorkflowName } from '../../model/workflows/index.js';
 import type { Arg, Args } from '../sequential/arguments.js';
+import type { RealWorkflows } from '../sequential/free-run.js';
 import type { CommandSpec } from '../sequential/generators.js';
 
 /**
@@ -76,16 +77,21 @@ export function preludeOf(workflows: readonly RaceWorkflow[]): readonly CommandS
 
 /**
  * The workflows of a race by name (`send`, `delete`), each replaced by the variant among `variants`
- * that is a version of its operation (delete:v1 replaces DeleteChatSession), if any.
+ * that is a version of its operation (delete:v1 replaces DeleteChatSession), if any — on both
+ * sides: a variant is what the model's serial orders run too. `realWorkflows` (workflow mutants)
+ * replace an operation on PostgreSQL's side only, the model keeping the catalogue's workflow (or
+ * the variant, when both are given).
  */
-export function racingWorkflows(names: readonly string[], variants: readonly string[] = []): RacingWorkflow[] {
+export function racingWorkflows(names: readonly string[], variants: readonly string[] = [], realWorkflows?: RealWorkflows): RacingWorkflow[] {
   return names.map((name) => {
     const race = raceWorkflow(name);
     if (race === undefined) throw new Error(`unknown race workflow ${name}`);
+    const realProgram = realWorkflows?.get(race.workflow);
+    const mutated: RacingWorkflow = realProgram === undefined ? race : { ...race, realProgram };
     const variant = variants.find((candidate) => workflowVariants[candidate]?.of === race.workflow);
-    if (variant === undefined) return race;
+    if (variant === undefined) return mutated;
     const program = variantWorkflow(variant, race.workflow) as (input: Readonly<Record<string, unknown>>) => Program<Outcome>;
-    return { ...race, variant, program };
+    return { ...mutated, variant, program };
   });
 }
 
@@ -95,4 +101,11 @@ export interface RacingWorkflow extends RaceWorkflow {
   readonly variant?: string;
   /** Builds the program from resolved inputs; the catalogue's workflow when absent. */
   readonly program?: (input: Readonly<Record<string, unknown>>) => Program<Outcome>;
+  /**
+   * PostgreSQL's program in place of `program` (a workflow mutant): the sessions run it, while the
+   * model's serial outcomes, which judge them, are still computed with `program` (or the catalogue's).
+   * Unlike a variant it does not change which known findings the race matches (known-findings.ts):
+   * a mutant is not credited with a defect the 60b workflows already have.
+   */
+  readonly realProgram?: (input: Readonly<Record<string, unknown>>) => Program<Outcome>;
 }

@@ -3,8 +3,11 @@ import { SetupError } from '../errors.js';
 import type { QuerySet } from '../sqlc/loader.js';
 import { describeArgs } from './arguments.js';
 import type { RealConnection } from './connection.js';
-import { commandSpec, commandSteps, type CommandSpec } from './generators.js';
+import { commandArbitraries, type CommandSpec } from './generators.js';
+import { fixtureReach } from './reach.js';
 import { StartingWorld } from './start.js';
+import { vocabularyOf } from './vocabulary.js';
+import type { RealWorkflows } from './free-run.js';
 import { DivergenceError, InvariantError, World, type WorldSetting } from './world.js';
 
 export interface SequentialOptions {
@@ -27,6 +30,13 @@ export interface SequentialOptions {
    * case (every execution after the first failing run is a shrink or search attempt).
    */
   readonly onProgress?: ((runsDone: number, commands: number, phase: SequentialPhase) => void) | undefined;
+  /** How many more seeds look for a shorter counterexample after a finding (default SHORTER_SEARCHES; mutate wants 0). */
+  readonly shorterSearches?: number | undefined;
+  /**
+   * Workflows PostgreSQL runs in another version than the catalogue's (`chatcheck mutate`'s
+   * workflow mutants), by operation; the model keeps the spec. See WorldSetting.realWorkflows.
+   */
+  readonly realWorkflows?: RealWorkflows | undefined;
 }
 
 export type SequentialPhase = 'running' | 'shrinking' | 'searching';
@@ -57,7 +67,10 @@ export interface SequentialReport {
   readonly commands: number;
   readonly durationMs: number;
   readonly seed: number;
-  /** How often each query ran and each command outcome happened, over all runs. */
+  /**
+   * Over all runs: how often each query did something (`query <Name>`: returned a row or rows, or
+   * affected a row; a call that found nothing does not count) and each command outcome happened.
+   */
   readonly coverage: ReadonlyMap<string, number>;
   readonly finding?: SequentialFinding;
 }
@@ -99,7 +112,10 @@ export async function runSequential(connection: RealConnection, internal: QueryS
   let runsDone = 0;
   let phase: SequentialPhase = 'running';
   const coverage = new Map<string, number>();
-  const setting: WorldSetting = { connection, stateQueries: internal, stateEvery: options.stateEvery ?? 1, coverage };
+  const setting: WorldSetting = { connection, stateQueries: internal, stateEvery: options.stateEvery ?? 1, coverage, realWorkflows: options.realWorkflows };
+  // Text arguments mix in the string literals of the queries under test (the same files, the same
+  // commands); fixture rows beyond chat's only as far as the schema under test takes them.
+  const arbitraries = commandArbitraries(await vocabularyOf(internal), await fixtureReach(connection.client));
   let start: StartingWorld | undefined;
 
   /** One fast-check search: a finding (shrunk) or none, how many runs it made, and the hash of the first case it ran. */
@@ -113,7 +129,7 @@ export async function runSequential(connection: RealConnection, internal: QueryS
     let failingLog: readonly string[] = [];
     let firstCase: string | undefined;
     const property = fc.asyncProperty(
-      fc.commands([(turns ? commandSteps : commandSpec.map((spec) => [spec])).map((specs) => new ChatCommand(specs))], {
+      fc.commands([(turns ? arbitraries.steps : arbitraries.command.map((spec) => [spec])).map((specs) => new ChatCommand(specs))], {
         maxCommands: options.maxCommands,
         size: 'max',
         ...(replay.replayPath ? { replayPath: replay.replayPath } : {}),
@@ -160,7 +176,7 @@ export async function runSequential(connection: RealConnection, internal: QueryS
   if (finding !== undefined && options.path === undefined) {
     let shortest: SequentialFinding = finding;
     phase = 'searching';
-    for (let attempt = 1; attempt <= SHORTER_SEARCHES && shortest.commands.length > 1; attempt++) {
+    for (let attempt = 1; attempt <= (options.shorterSearches ?? SHORTER_SEARCHES) && shortest.commands.length > 1; attempt++) {
       const { finding: shorter } = await search((seed + attempt) | 0, false, {});
       // Of the same kind only: a tester bug must not hide a divergence, nor the reverse.
       if (shorter !== undefined && shorter.kind === shortest.kind && shorter.commands.length < shortest.commands.length) shortest = shorter;

@@ -18,6 +18,7 @@ import type { QuerySet } from '../sqlc/loader.js';
 import { describeResolved, modelArgs, realArgs } from './arguments.js';
 import type { CommandSpec } from './generators.js';
 import type { RealConnection } from './connection.js';
+import { freeRun, type RealWorkflows } from './free-run.js';
 import { lockstep } from './lockstep.js';
 
 /** The queries that read a whole table, in the order tables are compared (parents first). */
@@ -63,8 +64,14 @@ export interface WorldSetting {
   readonly stateQueries: QuerySet;
   /** Compare whole tables after every n-th command (1: after each); compareState does it on demand. */
   readonly stateEvery: number;
-  /** Counts shared by the runs: how often each query ran and how each command ended. */
+  /** Counts shared by the runs: how often each query did something and how each command ended. */
   readonly coverage?: Map<string, number>;
+  /**
+   * Workflows PostgreSQL runs in another version than the catalogue's (a mutant), by operation; the
+   * model keeps the spec. Such a command is not run in lockstep: each side runs alone to completion
+   * and only the answers and the tables are compared (free-run.ts, which says what that loses).
+   */
+  readonly realWorkflows?: RealWorkflows | undefined;
 }
 
 /**
@@ -83,8 +90,13 @@ export class World {
   readonly stateEvery: number;
   /** Each command, one readable line, for the counterexample. */
   readonly log: string[] = [];
-  /** How often each query ran and how each command ended (`Send → 201`, `GetAgent → row`). */
+  /**
+   * How often each query did something (`query GetAgent`: returned a row or rows, or affected one)
+   * and how each command ended (`workflow SendChatMessage → 201`, `query GetAgent → row`).
+   */
   readonly coverage: Map<string, number>;
+  /** PostgreSQL's versions of workflows, in place of the catalogue's (see WorldSetting). */
+  readonly realWorkflows: RealWorkflows | undefined;
 
   constructor(setting: WorldSetting, start?: { readonly state: State; readonly correspondence: Correspondence }) {
     this.client = setting.connection.client;
@@ -93,6 +105,7 @@ export class World {
     this.stateQueries = setting.stateQueries;
     this.stateEvery = setting.stateEvery;
     this.coverage = setting.coverage ?? new Map();
+    this.realWorkflows = setting.realWorkflows;
     this.model = new ModelDatabase(start?.state);
     this.correspondence = start?.correspondence.copy() ?? new Correspondence();
     this.comparer = new Comparer(this.correspondence);
@@ -112,15 +125,21 @@ export class World {
       spec.kind === 'query'
         ? [queryProgram(spec.name, modelInput), queryProgram(spec.name, realInput as Record<string, Value>)]
         : [workflow(spec.name as WorkflowName, modelInput as unknown as WorkflowInputs[WorkflowName]), workflow(spec.name as WorkflowName, realInput as unknown as WorkflowInputs[WorkflowName])];
+    // Another version on PostgreSQL's side: the spec and it each run alone (free-run.ts).
+    const realWorkflow = spec.kind === 'workflow' ? this.realWorkflows?.get(spec.name as WorkflowName) : undefined;
     let result;
     try {
-      result = await lockstep<Outcome | QueryResult>(this.model, this.real, modelProgram, realProgram, this.comparer, orderOf, this.#modelKey);
+      result =
+        realWorkflow === undefined
+          ? await lockstep<Outcome | QueryResult>(this.model, this.real, modelProgram, realProgram, this.comparer, orderOf, this.#modelKey)
+          : await freeRun<Outcome | QueryResult>(this.model, this.real, modelProgram, realWorkflow(realInput), this.comparer, orderOf, this.#modelKey);
     } finally {
       // Stopped inside begin…commit (a divergence, or a tester error): nothing of it may linger.
       if (result === undefined || 'at' in result) await this.real.abandon();
     }
     if ('at' in result) throw new DivergenceError(line, `statement ${result.at} (${result.step ?? 'end'})`, result.difference);
-    for (const step of result.steps) this.#count(`query ${step}`);
+    // A query counts as reached when it returned or changed something, not merely when it ran.
+    for (const step of result.reached) this.#count(`query ${step}`);
     this.#count(`${spec.kind} ${spec.name} → ${outcomeLabel(result.model)}`);
     const outcome =
       result.model instanceof SqlError || result.real instanceof SqlError
