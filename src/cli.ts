@@ -4,10 +4,13 @@ import path from 'node:path';
 import { runCheck } from './commands/check.js';
 import { SetupError } from './errors.js';
 import { EXIT_CONFORMS, EXIT_SETUP } from './exit-codes.js';
-import { collect, positiveInteger, raceOption, replayPathOption, resolveOptions, scheduleOption, seedInteger, variantOption, type RawOptions } from './options.js';
+import { collect, positiveInteger, raceOption, replayPathOption, resolveOptions, scheduleOption, seedInteger, shardOption, variantOption, type RawOptions } from './options.js';
 import { DEFAULT_RACE_BUDGET, runRaceCommand } from './commands/race.js';
 import { DEFAULT_MAX_COMMANDS, DEFAULT_RUNS, runSequentialCommand } from './commands/sequential.js';
 import { packageRoot } from './paths.js';
+import { runMergeCommand } from './commands/merge.js';
+import { runMutateCommand } from './commands/mutate.js';
+import { availableParallelism } from 'node:os';
 
 
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -87,7 +90,26 @@ is reachable, else an embedded PostgreSQL 17. chatcheck only writes to databases
     .description('concurrent workflows interleaved statement by statement on separate connections, judged by the model')
     .action(action((raw) => runRaceCommand(resolveOptions(raw))));
 
-  withCommonOptions(program.command('mutate')).description('mutation score of the conformance suite (not yet available)').action(action(notYet('mutate')));
+  withCommonOptions(program.command('mutate'))
+    .description('small wrong versions of the SQL, the schema and the workflows, each run against the sequential property and the races: which the suite catches')
+    .addOption(new Option('--list', 'print the catalogue (id, family, description) and exit'))
+    .addOption(new Option('--mutant <id>', 'run only this mutant; repeatable').argParser(collect))
+    .addOption(new Option('--seeds <k>', 'run every mutant at k seeds and report how many killed it (default 1)').argParser(positiveInteger))
+    .addOption(new Option('--workers <n>', `threads, each with its own databases (default: the cores, ${availableParallelism()} here)`).argParser(positiveInteger))
+    .addOption(new Option('--shard <i/n>', 'take the i-th of n fixed parts of the catalogue (for a CI matrix; combine the reports with "chatcheck merge")').argParser(shardOption))
+    .addHelpText('after', `
+Exit codes: 0 every mutant that counts was killed; 1 a mutant survived (a gap in the suite); 2 usage or setup error.
+Equivalent mutants (reviewed by hand: no test can observe them) and invalid ones (the loader or the
+server refuses them) are listed with their reason and left out of the score.`)
+    .action(action((raw) => runMutateCommand(resolveOptions(raw))));
+  program
+    .command('merge')
+    .argument('<reports...>', 'the --json reports of the shards of one mutate run')
+    .addOption(new Option('--json <file>', 'write the merged report as JSON to this file'))
+    .description('combine the --json reports of "mutate --shard" runs into one report and one score')
+    .action(async (files: string[], raw: { json?: string }) => {
+      result.exitCode = await runMergeCommand(files, raw.json);
+    });
   withCommonOptions(program.command('replay').argument('<case.json>', 'a recorded case file'))
     .description('replay a recorded finding (not yet available)')
     .action(action(notYet('replay')));

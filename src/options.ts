@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { SetupError } from './errors.js';
 import { bundledMigrationsDir, bundledQueryFiles } from './paths.js';
@@ -26,6 +27,17 @@ export interface RawOptions {
   budget?: number;
   schedule?: string;
   overlap?: boolean;
+  seeds?: number;
+  workers?: number;
+  shard?: Shard;
+  mutant?: string[];
+  list?: boolean;
+}
+
+/** `--shard 2/4`: this machine takes the second of four fixed parts of the work (1-based). */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
 }
 
 export interface RunOptions {
@@ -57,6 +69,15 @@ export interface RunOptions {
   readonly schedule: string | undefined;
   /** Autocommit writes may overlap (run in a BEGIN of the explorer's own, committed at a later step). */
   readonly overlap: boolean;
+  /** mutate: seeds per mutant. */
+  readonly seeds: number;
+  /** Threads, each with its own databases (default: the cores). */
+  readonly workers: number;
+  readonly shard: Shard | undefined;
+  /** mutate: only these mutant ids (default: the whole catalogue). */
+  readonly mutants: readonly string[];
+  /** mutate: print the catalogue and exit. */
+  readonly list: boolean;
 }
 
 export function resolveOptions(raw: RawOptions): RunOptions {
@@ -81,6 +102,11 @@ export function resolveOptions(raw: RawOptions): RunOptions {
     budget: raw.budget,
     schedule: raw.schedule,
     overlap: raw.overlap ?? true,
+    seeds: raw.seeds ?? 1,
+    workers: raw.workers ?? availableParallelism(),
+    shard: raw.shard,
+    mutants: raw.mutant ?? [],
+    list: raw.list ?? false,
   };
 }
 
@@ -150,4 +176,13 @@ export function variantOption(text: string, previous: string[] | undefined): str
 export function scheduleOption(text: string): string {
   if (!/^[ABC]*$/.test(text)) throw new InvalidArgumentError(`a schedule is the letters A, B, C as a finding printed them, like AABAB; got "${text}"`);
   return text;
+}
+
+/** `--shard I/N`: part I (1-based) of N. */
+export function shardOption(text: string): Shard {
+  const match = /^(\d+)\/(\d+)$/.exec(text);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (match === null || count < 1 || index < 1 || index > count) throw new InvalidArgumentError(`expected I/N with 1 <= I <= N, like 2/4; got "${text}"`);
+  return { index, count };
 }

@@ -3,7 +3,7 @@ import { SetupError } from './errors.js';
 import type { ServerSource } from './postgres/server.js';
 
 /** The commands that write a --json report. */
-export type ReportCommand = 'check' | 'sequential' | 'race';
+export type ReportCommand = 'check' | 'sequential' | 'race' | 'mutate' | 'merge';
 
 /** Which server a run used: how it was found, and its version once connected (null before). */
 export interface ServerStats {
@@ -33,6 +33,9 @@ export interface JsonReport {
   readonly interrupted: boolean;
   readonly findings: readonly unknown[];
   readonly knownFindings: readonly unknown[];
+  /** mutate and merge: the percent of counted mutants killed, and every mutant's result. */
+  readonly score?: number | null;
+  readonly mutants?: readonly unknown[];
   readonly stats: ReportStats;
 }
 
@@ -67,9 +70,17 @@ export class RunReport {
   }
 
   /** Writes the run's result, unless the run was interrupted. `stats` holds the command's own sections. */
-  async finish(result: { ok: boolean; findings: readonly unknown[]; knownFindings: readonly unknown[]; stats: Readonly<Record<string, unknown>> }): Promise<void> {
+  async finish(result: {
+    ok: boolean;
+    findings: readonly unknown[];
+    knownFindings: readonly unknown[];
+    score?: number | null;
+    mutants?: readonly unknown[];
+    stats: Readonly<Record<string, unknown>>;
+  }): Promise<void> {
     if (this.#stopped) return;
-    await this.#write({ ok: result.ok, interrupted: false, findings: result.findings, knownFindings: result.knownFindings }, result.stats);
+    const { stats, ...head } = result;
+    await this.#write({ ...head, interrupted: false }, stats);
   }
 
   /** At SIGINT/SIGTERM: from now on `finish` writes nothing. */
@@ -86,7 +97,8 @@ export class RunReport {
   async #write(head: Omit<JsonReport, 'version' | 'stats'>, stats: Readonly<Record<string, unknown>>): Promise<void> {
     if (this.file === undefined) return;
     const base = { command: this.command, server: this.server, queries: this.input?.queries ?? null, migrations: this.input?.migrations ?? null };
-    await writeJsonReport(this.file, { version: 1, ...head, stats: { ...base, ...stats, durationMs: this.durationMs } });
+    const { ok, interrupted, findings, knownFindings, ...mutation } = head;
+    await writeJsonReport(this.file, { version: 1, ok, interrupted, findings, knownFindings, ...mutation, stats: { ...base, ...stats, durationMs: this.durationMs } });
   }
 }
 

@@ -1,0 +1,96 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SetupError } from '../errors.js';
+import { EXIT_CONFORMS, EXIT_FINDING } from '../exit-codes.js';
+import { mutantCatalogue, type CatalogueEntry, type SourceFile } from '../mutate/catalogue.js';
+import type { Trial } from '../mutate/mutant-trial.js';
+import { mutantResult, mutationScore, mutationTable, type MutantResult } from '../mutate/mutation-report.js';
+import { runTrials, type TrialJob } from '../mutate/trial-pool.js';
+import type { RunOptions } from '../options.js';
+import { readMigrations } from '../postgres/migrate.js';
+import { progressMeter } from '../progress.js';
+import { withTestbed } from './setup.js';
+
+/** The files under test, read as text: the catalogue is built from them before any server starts. */
+async function readInput(options: RunOptions): Promise<{ queries: SourceFile[]; migrations: SourceFile[] }> {
+  const queries = await Promise.all(options.queryFiles.map(async (file) => ({ file, text: await readFile(file, 'utf8') })));
+  const migrations = (await readMigrations(options.sqlcConfig === undefined ? options.schemaPaths[0]! : options.schemaPaths)).map(({ file, sql }) => ({ file, text: sql }));
+  return { queries, migrations };
+}
+
+/**
+ * The mutants this run takes: the --mutant ids (each must exist), else the whole catalogue; with
+ * --shard I/N, every N-th of them from the I-th — a fixed split, so N machines cover it exactly once.
+ */
+export function selectMutants(catalogue: readonly CatalogueEntry[], options: Pick<RunOptions, 'mutants' | 'shard'>): CatalogueEntry[] {
+  const unknown = options.mutants.filter((id) => !catalogue.some((mutant) => mutant.id === id));
+  if (unknown.length > 0) throw new SetupError(`no mutant ${unknown[0]} in the catalogue`, 'run "chatcheck mutate --list" for the ids');
+  const chosen = options.mutants.length === 0 ? catalogue : catalogue.filter((mutant) => options.mutants.includes(mutant.id));
+  const shard = options.shard;
+  return shard === undefined ? [...chosen] : chosen.filter((_, i) => i % shard.count === shard.index - 1);
+}
+
+/** A trial's seed: fixed by the run's seed, the mutant and the seed's number — never by which worker or shard runs it. */
+export function trialSeed(runSeed: number, id: string, k: number): number {
+  let hash = 0x811c9dc5;
+  const text = `${runSeed}:${id}:${k}`;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash | 0;
+}
+
+/** `chatcheck mutate`: the mutation score of the whole suite against the files under test. */
+export async function runMutateCommand(options: RunOptions, print: (line: string) => void = console.log): Promise<number> {
+  const input = await readInput(options);
+  const catalogue = await mutantCatalogue(input.queries, input.migrations);
+  if (options.list) {
+    for (const mutant of catalogue) print(`${mutant.id}\t${mutant.family}\t${mutant.description}${mutant.equivalent === undefined ? '' : `\t(equivalent: ${mutant.equivalent})`}`);
+    return EXIT_CONFORMS;
+  }
+  const selected = selectMutants(catalogue, options);
+  const seed = options.seed ?? Date.now() ^ (Math.random() * 0x100000000);
+
+  return withTestbed('mutate', options, print, async (testbed, { migrations }, { lifecycle, report, print: say }) => {
+    const scratch = await mkdtemp(path.join(tmpdir(), 'chatcheck-mutate-'));
+    lifecycle.hold(`directory ${scratch}`, () => rm(scratch, { recursive: true, force: true }));
+    // Databases a trial had not dropped when the run ended (Ctrl-C): the run drops them with its own.
+    lifecycle.hold('trial databases', () => testbed.databases.adoptRunRemnants());
+
+    const counted = selected.filter((mutant) => mutant.equivalent === undefined);
+    const jobs: TrialJob[] = counted.flatMap((mutant, m) =>
+      Array.from({ length: options.seeds }, (_, k) => ({ mutant, seed: trialSeed(seed, mutant.id, k), role: `m${m}s${k}` })),
+    );
+    const shard = options.shard === undefined ? '' : `, shard ${options.shard.index}/${options.shard.count}`;
+    say(`mutate: ${selected.length} of ${catalogue.length} mutants${shard} (${selected.length - counted.length} equivalent, not run), ${options.seeds} seed${options.seeds === 1 ? '' : 's'} each, ${Math.min(options.workers, Math.max(jobs.length, 1))} worker(s), seed ${seed}`);
+
+    const meter = progressMeter('mutate', jobs.length, lifecycle);
+    let trials: Trial[];
+    try {
+      trials = await runTrials(
+        jobs,
+        { server: testbed.server.target, run: testbed.databases.run, template: testbed.template, queryFiles: options.queryFiles, migrations, scratch },
+        options.workers,
+        lifecycle,
+        input,
+        () => meter.tick(),
+      );
+    } finally {
+      meter.clear();
+    }
+
+    const byMutant = new Map<string, Trial[]>();
+    jobs.forEach((job, i) => byMutant.set(job.mutant.id, [...(byMutant.get(job.mutant.id) ?? []), trials[i]!]));
+    const results: MutantResult[] = selected.map((mutant) => mutantResult(mutant, byMutant.get(mutant.id) ?? []));
+    for (const line of mutationTable(results)) say(line);
+    const survived = results.some((result) => result.status === 'survived');
+    await report.finish({
+      ok: !survived,
+      findings: [],
+      knownFindings: [],
+      score: mutationScore(results),
+      mutants: results,
+      stats: { seed, seeds: options.seeds, workers: options.workers, shard: options.shard ?? null, catalogue: catalogue.length },
+    });
+    return survived ? EXIT_FINDING : EXIT_CONFORMS;
+  });
+}

@@ -1,0 +1,44 @@
+/**
+ * Mutants no test can observe, each reviewed by hand, with the reason. They are listed in every
+ * report as `equivalent` and left out of the score's denominator — openly, never silently. A new
+ * entry needs the argument why no sequence of commands and no interleaving could tell the mutant
+ * from the original; "the suite does not catch it" is a survivor, not an equivalent.
+ */
+const ONE_ROW =
+  'a :one query hands its caller the first row (sqlc QueryRow; run-query.ts the same); without LIMIT 1 the first row of the same ORDER BY is the same row';
+const NEVER_SET = (column: string) => `no query (under test or fixture) ever writes ${column}: it is NULL in every row, so its ON DELETE action never fires`;
+const SAME_CASCADE =
+  'a retry copies its parent\'s agent_id, runtime_id and issue_id and no query changes them later; no query deletes a task but through those cascades, so a parent always goes in the same statement as its children';
+const NO_MEMBERS =
+  'no query under test reads or writes member and the generators make no member rows (the model takes "user_id is a member of workspace_id" as given): nothing about the table can show';
+
+const memberMutants = [
+  'id:drop-default',
+  'workspace_id:drop-not-null',
+  'workspace_id:on-delete-set-null',
+  'workspace_id:on-delete-no-action',
+  'user_id:drop-not-null',
+  'user_id:on-delete-set-null',
+  'user_id:on-delete-no-action',
+  'role:drop-not-null',
+  'role:drop-check',
+  'created_at:drop-not-null',
+  'created_at:drop-default',
+  'member_workspace_id_user_id_key:drop-unique',
+];
+
+export const equivalentMutants: ReadonlyMap<string, string> = new Map<string, string>([
+  ['sql:ListPendingChatTasksByCreator:join-type:1', 'the WHERE tests cs.workspace_id = $1 and cs.creator_id = $2, which reject every row LEFT JOIN adds with cs NULL'],
+  ['sql:GetLastChatTaskSession:drop-limit:1', ONE_ROW],
+  ['sql:GetPendingChatTask:drop-limit:1', ONE_ROW],
+  ['schema:agent_runtime.owner_id:on-delete-cascade', NEVER_SET('agent_runtime.owner_id')],
+  ['schema:agent_runtime.owner_id:on-delete-set-null', NEVER_SET('agent_runtime.owner_id')],
+  ['schema:agent.owner_id:on-delete-cascade', NEVER_SET('agent.owner_id')],
+  ['schema:agent.owner_id:on-delete-set-null', NEVER_SET('agent.owner_id')],
+  ['schema:agent.archived_by:on-delete-cascade', NEVER_SET('agent.archived_by')],
+  ['schema:agent.archived_by:on-delete-set-null', NEVER_SET('agent.archived_by')],
+  ['schema:agent_runtime.agent_runtime_workspace_id_daemon_id_provider_key:drop-unique', 'no query writes daemon_id: it is NULL in every row, and NULLs never clash in a UNIQUE constraint'],
+  ['schema:agent_task_queue.parent_task_id:on-delete-cascade', SAME_CASCADE],
+  ['schema:agent_task_queue.parent_task_id:on-delete-no-action', SAME_CASCADE],
+  ...memberMutants.map((change): [string, string] => [`schema:member.${change}`, NO_MEMBERS]),
+]);
