@@ -3,17 +3,23 @@
  * to a baseline measured in the same run (never an absolute threshold: machines differ).
  *
  *   model only      commands/s of the model alone              baseline: none (pure CPU)
- *   PostgreSQL      commands/s of the sequential property      baseline: SELECT 1 round trips/s
- *                   (both for each command mix: with turns, and single commands only)
+ *   PostgreSQL      commands/s and statements/s of the         baseline: the floor — the same
+ *                   sequential property                          statements replayed alone (no model,
+ *                   (both for each command mix: with turns,      no comparison), rounds interleaved;
+ *                   and single commands only)                    ratio property/floor, target ≥ 0.5
  *   reset           ms to empty the schema between runs        baseline: TRUNCATE … CASCADE
  *   start           ms to give a run its starting world        baseline: building it with commands
  *   race            schedules/s of an exhaustive walk,         baseline: the same schedules unchecked
  *                   send vs delete, each run and judged          (restore, then one workflow after the other)
  *   wait seen       ms from a statement sent to the explorer   baseline: polling every 10 ms, as
  *                   knowing it waits on a lock                   PostgreSQL's isolation tester does
+ *   mutate          s for mutate --workers 2 on six mutants    baseline: the same with --workers 1
+ *                   (3 sql, 3 workflow), as child processes      (the row is skipped, saying why, when mutate fails)
  *
  * Uses the server chatcheck would use (--database-url / DATABASE_URL, else Docker, else embedded).
  */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import type pg from 'pg';
@@ -21,7 +27,7 @@ import { SqlError } from '../model/errors.js';
 import { workflow, type WorkflowInputs, type WorkflowName } from '../model/workflows/index.js';
 import { withLifecycle } from './commands/session.js';
 import type { Lifecycle } from './lifecycle.js';
-import { bundledMigrationsDir, bundledQueryFiles, internalQueryFiles } from './paths.js';
+import { bundledMigrationsDir, bundledQueryFiles, internalQueryFiles, packageRoot } from './paths.js';
 import { connect } from './postgres/databases.js';
 import { readMigrations } from './postgres/migrate.js';
 import { runQuery } from './postgres/run-query.js';
@@ -37,6 +43,7 @@ import { commandSpec, commandSteps, type CommandSpec } from './sequential/genera
 import { ModelRun } from './sequential/model-run.js';
 import { runSequential } from './sequential/property.js';
 import { StartingWorld } from './sequential/start.js';
+import { StatementRecording } from './sequential/statement-recording.js';
 import { loadQueryFiles, type QuerySet } from './sqlc/loader.js';
 
 const REPEATS = 5;
@@ -89,13 +96,6 @@ const MIXES = [
   { name: 'single commands (--no-turns)', turns: false, steps: commandSpec.map((spec) => [spec]) },
 ] as const;
 
-/** Statements a run executed: the per-query counts of the coverage map (not the per-command outcomes). */
-function statementsOf(coverage: ReadonlyMap<string, number>): number {
-  let statements = 0;
-  for (const [key, count] of coverage) if (key.startsWith('query ') && !key.includes(' → ')) statements += count;
-  return statements;
-}
-
 async function main(): Promise<void> {
   for (const mix of MIXES) {
     // As the property generates them: up to 50 steps (a turn counts as one), at full size.
@@ -115,21 +115,47 @@ async function main(): Promise<void> {
     lifecycle.hold('bench connection', () => connection.client.end());
     const { client } = connection;
 
-    const roundTrips = await repeat(REPEATS, async () => {
-      const started = performance.now();
-      for (let i = 0; i < 500; i++) await client.query('SELECT 1');
-      return (500 / (performance.now() - started)) * 1000;
-    });
+    // The floor: the property's own PostgreSQL work, recorded once and replayed alone on a copy of
+    // its own (statement-recording.ts). Property and floor rounds alternate, so both see the same
+    // phase of a shared machine; the ratio is taken per round (adjacent measurements), then the median.
+    const floorConnection = await openRealConnection(await testbed.copy('floor'), queries);
+    lifecycle.hold('bench floor connection', () => floorConnection.client.end());
     for (const mix of MIXES) {
-      let statementsPerCommand = 0;
-      const sequential = await repeat(REPEATS, async () => {
-        const report = await runSequential(connection, queries, { runs: 50, seed: SEED, maxCommands: 50, turns: mix.turns });
+      const options = { runs: 50, seed: SEED, maxCommands: 50, turns: mix.turns };
+      const { recording, result: recorded } = await StatementRecording.record(connection, queries, () => runSequential(connection, queries, options));
+      if (recorded.finding) throw new Error(`the bench run found a divergence: ${recorded.finding.summary}`);
+      // Warm-up of the floor's connection (its prepared statements); every replay also says whether
+      // it did the recorded work: answers unlike the recording's (an error, a missing row) would not be.
+      const warmUp = await recording.replay(floorConnection, queries);
+      const { statements } = warmUp;
+      let { differing } = warmUp;
+      const property: number[] = [];
+      const floor: number[] = [];
+      const timeProperty = async () => {
+        const started = performance.now();
+        const report = await runSequential(connection, queries, options);
+        property.push(performance.now() - started);
         if (report.finding) throw new Error(`the bench run found a divergence: ${report.finding.summary}`);
-        statementsPerCommand = statementsOf(report.coverage) / report.commands;
-        return (report.commands / report.durationMs) * 1000;
-      });
-      console.log(`PostgreSQL, ${mix.name}:  ${Math.round(sequential).toLocaleString('en')} commands/s, ${statementsPerCommand.toFixed(2)} statements per command (sequential property, 50 runs × up to 50 steps, median of ${REPEATS})`);
-      console.log(`             beside SELECT 1: ${Math.round(roundTrips).toLocaleString('en')} round trips/s; ratio ${(sequential / roundTrips).toFixed(3)} commands per round trip time`);
+        // Same seed, same options: the same commands as the recorded run, or the ratio means nothing.
+        if (report.commands !== recorded.commands) throw new Error(`a bench round ran ${report.commands} commands, the recorded run ${recorded.commands}`);
+      };
+      const timeFloor = async () => {
+        const started = performance.now();
+        const replayed = await recording.replay(floorConnection, queries);
+        floor.push(performance.now() - started);
+        differing = Math.max(differing, replayed.differing);
+      };
+      for (let round = 0; round < REPEATS; round++) {
+        for (const measure of round % 2 === 0 ? [timeProperty, timeFloor] : [timeFloor, timeProperty]) await measure();
+      }
+      const propertyMs = median(property);
+      const floorMs = median(floor);
+      const ratio = median(property.map((ms, i) => floor[i]! / ms));
+      const perSecond = (count: number, ms: number) => Math.round((count / ms) * 1000).toLocaleString('en');
+      const { commands } = recorded;
+      console.log(`PostgreSQL, ${mix.name}:  ${perSecond(commands, propertyMs)} commands/s, ${perSecond(statements, propertyMs)} statements/s (sequential property, 50 runs × up to 50 steps, ${(statements / commands).toFixed(2)} statements per command, median of ${REPEATS})`);
+      console.log(`             floor: ${perSecond(statements, floorMs)} statements/s (the same ${statements.toLocaleString('en')} statements and ${recording.runs} run starts replayed, no model, no comparison; ${differing} answers unlike the recording's; median of ${REPEATS}, interleaved)`);
+      console.log(`             ratio property/floor: ${ratio.toFixed(3)} (median of ${REPEATS} rounds' ratios; target ≥ 0.5)`);
     }
 
     // Reset: fill the schema with the bootstrap world, then empty it, 30 times per method.
@@ -195,7 +221,82 @@ async function main(): Promise<void> {
 
     await benchRaceSchedules(lifecycle, testbed, queries);
     await benchWaitDetection(lifecycle, testbed);
+    const mutants = await mutantsToTime();
+    if (typeof mutants === 'string') console.log(`mutate:      skipped: ${mutants}`);
+    else await benchMutateWorkers(server.target.connectionString, mutants);
   });
+}
+
+const CHATCHECK = path.join(packageRoot, 'bin', 'chatcheck.js');
+
+/** No child may hold the bench longer than this: one that does is stopped and its row skipped. */
+const CHILD_TIMEOUT_MS = 20 * 60_000;
+
+/**
+ * A chatcheck child process: its exit code (null when it did not exit by itself: stopped by the
+ * timeout, or by a signal), output and wall time. Never throws for a failing run.
+ */
+function chatcheck(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CHATCHECK, ...args], { maxBuffer: 64 * 1024 * 1024, timeout: CHILD_TIMEOUT_MS }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+      const stopped = error?.killed ? `stopped after ${CHILD_TIMEOUT_MS / 60_000} min` : '';
+      resolve({ code, stdout, stderr: stopped || stderr || (error?.message ?? ''), ms: performance.now() - started });
+    });
+  });
+}
+
+/** How a child that failed ended, and the last thing it said. */
+function howItEnded(run: { code: number | null; stdout: string; stderr: string }): string {
+  const last = (text: string) => text.trim().split('\n').at(-1)?.trim() ?? '';
+  return `${run.code === null ? 'did not exit by itself' : `exited ${run.code}`}: ${last(run.stderr) || last(run.stdout)}`;
+}
+
+/**
+ * The mutants the workers row times: the first three of family sql and of family workflow that
+ * `chatcheck mutate --list` prints (`id<TAB>family<TAB>description`), equivalent ones left out
+ * (mutate does not run them). A reason to skip the row instead, as one line of text.
+ */
+async function mutantsToTime(): Promise<readonly string[] | string> {
+  const listed = await chatcheck(['mutate', '--list']);
+  if (listed.code !== 0) return `"chatcheck mutate --list" ${howItEnded(listed)}`;
+  const rows = listed.stdout.split('\n').map((line) => line.split('\t'));
+  const first = (family: string) => rows.filter((row) => row[1] === family && row.length === 3).slice(0, 3).map((row) => row[0]!);
+  const sql = first('sql');
+  const workflow = first('workflow');
+  if (sql.length < 3 || workflow.length < 3) return `"chatcheck mutate --list" lists ${sql.length} sql and ${workflow.length} workflow mutants that run; the row needs 3 of each`;
+  return [...sql, ...workflow];
+}
+
+/**
+ * `chatcheck mutate --workers 2` against `--workers 1` on the same mutants and seed, each a child
+ * process as a user runs it (provisioning, every trial, the report), the two alternating, median of
+ * 3 each. The ratio is 1-worker time over 2-worker time: 2 would be perfect use of two cores. A run
+ * that does not finish with its score (exit 0: all killed, 1: one survived) skips the row, saying why.
+ */
+async function benchMutateWorkers(databaseUrl: string, mutants: readonly string[]): Promise<void> {
+  const args = (workers: number) => ['mutate', '--database-url', databaseUrl, ...mutants.flatMap((id) => ['--mutant', id]), '--workers', String(workers), '--seed', String(SEED)];
+  const times = new Map<number, number[]>([
+    [1, []],
+    [2, []],
+  ]);
+  for (let round = 0; round < 3; round++) {
+    for (const workers of round % 2 === 0 ? [1, 2] : [2, 1]) {
+      const run = await chatcheck(args(workers));
+      // 0: every mutant killed, 1: one survived — either is a finished run, with its score printed.
+      if ((run.code !== 0 && run.code !== 1) || !run.stdout.includes('mutation score')) {
+        console.log(`mutate:      skipped: "chatcheck mutate --workers ${workers}" ${howItEnded(run)}`);
+        return;
+      }
+      times.get(workers)!.push(run.ms);
+    }
+  }
+  const one = median(times.get(1)!);
+  const two = median(times.get(2)!);
+  const label = `${mutants.length} mutants (${mutants.join(', ')}), 1 seed`;
+  console.log(`mutate:      ${'--workers 1 (baseline)'.padEnd(36)} ${(one / 1000).toFixed(2).padStart(8)} s  (${label}; median of 3, alternating)`);
+  console.log(`mutate:      ${'--workers 2'.padEnd(36)} ${(two / 1000).toFixed(2).padStart(8)} s  (ratio ${(one / two).toFixed(2)}: workers-1 time over workers-2 time, 2 is perfect on two cores)`);
 }
 
 /**

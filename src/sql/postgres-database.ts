@@ -7,6 +7,12 @@ import type { NamedQuery, QuerySet } from '../sqlc/loader.js';
 import { RealInstant, RealValues } from './real-values.js';
 
 /**
+ * Sees each step a PostgresDatabase performed and how it ended: its result, or the SqlError it
+ * threw. For the bench's statement recording (src/sequential/statement-recording.ts); none by default.
+ */
+export type StepObserver = (step: Step, outcome: StepResult | SqlError) => void;
+
+/**
  * Runs workflow programs on one PostgreSQL connection with the SQL under test — the twin of the
  * model's database (model/model-database.ts). Each 'query' step runs the named statement (autocommit unless inside begin/commit);
  * a server error is thrown into the program as a SqlError, as the model throws its own.
@@ -18,6 +24,7 @@ export class PostgresDatabase implements StepDriver {
   readonly #hidden: HiddenColumns | undefined;
   #inTransaction = false;
   #wrote = false;
+  #observer: StepObserver | undefined;
 
   /** `hidden`: columns of the modelled tables the model does not know, left out of every result (see runQuery). */
   constructor(client: pg.ClientBase, queries: QuerySet, contracts: ReadonlyMap<string, RequiredQuery>, hidden?: HiddenColumns) {
@@ -81,8 +88,31 @@ export class PostgresDatabase implements StepDriver {
     throw new Error('a workflow ended inside a transaction; it was rolled back');
   }
 
+  /**
+   * Hands every step performed from now on, with its outcome, to `observer` (undefined: stop).
+   * Unobserved, perform is exactly what it was: one undefined check per step.
+   */
+  observeSteps(observer: StepObserver | undefined): void {
+    this.#observer = observer;
+  }
+
   /** Runs one step; a server error comes back as a thrown SqlError. */
-  async perform(step: Step): Promise<StepResult> {
+  perform(step: Step): Promise<StepResult> {
+    const observer = this.#observer;
+    if (observer === undefined) return this.#perform(step);
+    return this.#perform(step).then(
+      (result) => {
+        observer(step, result);
+        return result;
+      },
+      (error: unknown) => {
+        if (error instanceof SqlError) observer(step, error);
+        throw error;
+      },
+    );
+  }
+
+  async #perform(step: Step): Promise<StepResult> {
     switch (step.op) {
       case 'query': {
         const query = this.#queries.get(step.name);
