@@ -12,6 +12,9 @@ const SAME_CASCADE =
 const NO_MEMBERS =
   'no query under test reads or writes member and the generators make no member rows (the model takes "user_id is a member of workspace_id" as given): nothing about the table can show';
 
+/** A NOT NULL or DEFAULT dropped from a column that only its default, or a non-NULL constant, ever fills. */
+const ALWAYS_FILLED = (column: string, how: string) => `${column} is never NULL without the constraint either: ${how}`;
+
 const memberMutants = [
   'id:drop-default',
   'workspace_id:drop-not-null',
@@ -40,5 +43,18 @@ export const equivalentMutants: ReadonlyMap<string, string> = new Map<string, st
   ['schema:agent_runtime.agent_runtime_workspace_id_daemon_id_provider_key:drop-unique', 'no query writes daemon_id: it is NULL in every row, and NULLs never clash in a UNIQUE constraint'],
   ['schema:agent_task_queue.parent_task_id:on-delete-cascade', SAME_CASCADE],
   ['schema:agent_task_queue.parent_task_id:on-delete-no-action', SAME_CASCADE],
+  ['schema:workspace.created_at:drop-not-null', ALWAYS_FILLED('workspace.created_at', 'no INSERT names it (its DEFAULT now() fills it) and no UPDATE sets it')],
+  ['schema:workspace.issue_prefix:drop-not-null', ALWAYS_FILLED('workspace.issue_prefix', 'no INSERT names it (its DEFAULT fills it) and no UPDATE sets it')],
+  ['schema:user.onboarding_questionnaire:drop-not-null', ALWAYS_FILLED('user.onboarding_questionnaire', 'no INSERT names it (its DEFAULT fills it) and no UPDATE sets it')],
+  ['schema:agent_runtime.created_at:drop-not-null', ALWAYS_FILLED('agent_runtime.created_at', 'no INSERT names it (its DEFAULT now() fills it) and no UPDATE sets it')],
+  ['schema:agent_runtime.status:drop-default', "the only INSERT into agent_runtime (FixtureCreateRuntime) names status ('online'): the DEFAULT is never used"],
+  ['schema:agent.status:drop-check', "agent.status is written only by RefreshAgentStatusFromTasks, with 'working' or 'idle', and filled by its DEFAULT: the CHECK can never fail"],
+  ['schema:chat_session.status:drop-not-null', ALWAYS_FILLED('chat_session.status', "INSERTs leave it to its DEFAULT and the one UPDATE writes 'archived'")],
+  ['schema:agent_task_queue.status:drop-not-null', ALWAYS_FILLED('agent_task_queue.status', 'every INSERT and UPDATE writes a string constant (or leaves the DEFAULT)')],
+  ['schema:agent_task_queue.attempt:drop-not-null', ALWAYS_FILLED('agent_task_queue.attempt', 'INSERTs leave it to its DEFAULT 1, and CreateRetryTask writes the parent\'s attempt + 1')],
+  [
+    'sql:ClaimAgentTask:lock-strength:1',
+    'FOR UPDATE and FOR NO KEY UPDATE differ only against KEY SHARE: both conflict with another claim\'s lock; the one statement that takes KEY SHARE on a task is an insert naming it as parent_task_id (CreateRetryTask), and a retry\'s parent is failed, never a queued candidate',
+  ],
   ...memberMutants.map((change): [string, string] => [`schema:member.${change}`, NO_MEMBERS]),
 ]);

@@ -446,27 +446,44 @@ export function commandArbitraries(vocabulary: Vocabulary, reach: FixtureReach =
    * right row one time in a few), and with it the running state and everything after it; as one
    * command it comes whole, with any step left out now and then.
    */
-  const send = (session: Arg) => workflow('SendChatMessage', fc.constant(creatorRoute(session)), { content: plainText.filter((t) => t !== '') });
+  const content = plainText.filter((t) => t !== '');
+  const send = (session: Arg, text: string): CommandSpec => command('workflow', 'SendChatMessage', { ...creatorRoute(session), content: { literal: text } });
   /**
    * The session's agent moved to another runtime, and a second message: the claim on the newest
    * task's runtime then meets the agent's older task, queued for the runtime it left (ClaimTask's
    * "another runtime's task stays dispatched" branch).
    */
-  const moveAndSendAgain = (session: Arg) =>
-    fc.tuple(query('FixtureMoveAgent', { runtime_id: ref('agent_runtime'), id: fc.constant(columnOf(session, 'chat_session', 'agent_id', { ref: 'agent', pick: 0 })) }), send(session));
-  const turn: fc.Arbitrary<readonly CommandSpec[]> = turnSession.chain((session) =>
-    fc
-      .tuple(
-        fc.option(workflow('CreateChatSession', newSession), { nil: undefined, freq: 2 }),
-        step(send(session)),
-        fc.option(moveAndSendAgain(session), { nil: undefined, freq: 6 }),
-        step(workflow('ClaimTask', fc.constant(newestTaskRuntimeRoute))),
-        step(workflow('StartTask', fc.constant(onNewestTask))),
-        fc.option(workflow('PinTaskSession', fc.constant(onNewestTask), { session_id: optionalField, work_dir: optionalField }), { nil: undefined, freq: 2 }),
-        step(turnEnd),
-      )
-      .map(([create, first, moved, claim, start, pin, end]) => [create, first, ...(moved ?? []), claim, start, pin, ...(end ?? [])].filter((spec): spec is CommandSpec => spec !== undefined)),
-  );
+  const moveAndSendAgain = fc.tuple(ref('agent_runtime'), content);
+  const agentOf = (session: Arg): Arg => columnOf(session, 'chat_session', 'agent_id', { ref: 'agent', pick: 0 });
+  // A tuple, not a chain on the session: fast-check shrinks each part of a tuple on its own.
+  const turn: fc.Arbitrary<readonly CommandSpec[]> = fc
+    .tuple(
+      turnSession,
+      fc.option(workflow('CreateChatSession', newSession), { nil: undefined, freq: 2 }),
+      step(content),
+      fc.option(moveAndSendAgain, { nil: undefined, freq: 6 }),
+      // The page reopened while tasks wait: the pending task the frontend shows (the newest of several, after a second send).
+      fc.option(fc.constant(true), { nil: undefined, freq: 4 }),
+      step(workflow('ClaimTask', fc.constant(newestTaskRuntimeRoute))),
+      step(workflow('StartTask', fc.constant(onNewestTask))),
+      fc.option(workflow('PinTaskSession', fc.constant(onNewestTask), { session_id: optionalField, work_dir: optionalField }), { nil: undefined, freq: 2 }),
+      // The resume fallback as a claim would read it now, with the task running and maybe pinned.
+      fc.option(fc.constant(true), { nil: undefined, freq: 4 }),
+      step(turnEnd),
+    )
+    .map(([session, create, first, moved, pending, claim, start, pin, resume, end]) =>
+      [
+        create,
+        first === undefined ? undefined : send(session, first),
+        ...(moved === undefined ? [] : [command('query', 'FixtureMoveAgent', { runtime_id: moved[0], id: agentOf(session) }), send(session, moved[1])]),
+        pending ? command('query', 'GetPendingChatTask', { chat_session_id: session }) : undefined,
+        claim,
+        start,
+        pin,
+        resume ? command('query', 'GetLastChatTaskSession', { chat_session_id: session }) : undefined,
+        ...(end ?? []),
+      ].filter((spec): spec is CommandSpec => spec !== undefined),
+    );
 
   /**
    * A task of an issue (or, one time in four, of an autopilot run) through the task queries, for an
