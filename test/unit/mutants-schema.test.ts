@@ -3,9 +3,10 @@ import path from 'node:path';
 import type { ColumnDef, Node } from 'libpg-query';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FileMutant } from '../../src/mutate/mutant.js';
-import { loadParser, parseStatements, sameTree, type Statement } from '../../src/mutate/sql-ast.js';
+import { loadParser, parseStatements, sameTree } from '../../src/mutate/sql-ast.js';
 import { schemaMutants } from '../../src/mutate/schema-mutants.js';
 import { bundledMigrationsDir } from '../../src/paths.js';
+import { changedStatementOf, mutantById } from '../support/mutants.js';
 
 const migrations = readdirSync(bundledMigrationsDir)
   .filter((name) => name.endsWith('.up.sql'))
@@ -18,22 +19,8 @@ beforeAll(async () => {
   mutants = await schemaMutants(migrations);
 });
 
-function mutant(id: string): FileMutant {
-  const found = mutants.find((candidate) => candidate.id === id);
-  if (found === undefined) throw new Error(`no mutant ${id}`);
-  return found;
-}
-
-/** The one statement the mutant changed (the test fails when there is not exactly one). */
-function changedStatement(changed: FileMutant): { before: Statement; after: Statement; original: string } {
-  const original = migrations.find((file) => file.name === changed.file)!.text;
-  const before = parseStatements(original);
-  const after = parseStatements(changed.text);
-  expect(after).toHaveLength(before.length);
-  const differing = before.flatMap((statement, index) => (sameTree(statement.node, after[index]!.node) ? [] : [index]));
-  expect(differing, changed.id).toHaveLength(1);
-  return { before: before[differing[0]!]!, after: after[differing[0]!]!, original };
-}
+const mutant = (id: string): FileMutant => mutantById(mutants, id);
+const changedStatement = (changed: FileMutant) => changedStatementOf(migrations, changed);
 
 /** A column of the CREATE TABLE a mutant changed. */
 function column(changed: FileMutant, name: string): ColumnDef {

@@ -2,11 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FileMutant } from '../../src/mutate/mutant.js';
-import { deparseStatement, loadParser, parseStatements, sameTree, type Statement } from '../../src/mutate/sql-ast.js';
+import { deparseStatement, loadParser, parseStatements, sameTree } from '../../src/mutate/sql-ast.js';
 import { schemaMutants } from '../../src/mutate/schema-mutants.js';
 import { sqlMutants } from '../../src/mutate/sql-mutants.js';
 import { bundledMigrationsDir, bundledQueryFiles } from '../../src/paths.js';
 import { parseQueryFile } from '../../src/sqlc/loader.js';
+import { changedStatementOf, mutantById } from '../support/mutants.js';
 
 const read = (file: string) => ({ name: path.basename(file), text: readFileSync(file, 'utf8') });
 const queryFiles = bundledQueryFiles.map(read);
@@ -21,22 +22,8 @@ beforeAll(async () => {
   mutants = await sqlMutants(queryFiles, migrations);
 });
 
-function mutant(id: string): FileMutant {
-  const found = mutants.find((candidate) => candidate.id === id);
-  if (found === undefined) throw new Error(`no mutant ${id}; have ${mutants.map((candidate) => candidate.id).join(', ')}`);
-  return found;
-}
-
-/** The one statement the mutant changed (the test fails when there is not exactly one), as in the mutant's text. */
-function changedStatement(changed: FileMutant): { before: Statement; after: Statement; original: string } {
-  const original = queryFiles.find((file) => file.name === changed.file)!.text;
-  const before = parseStatements(original);
-  const after = parseStatements(changed.text);
-  expect(after).toHaveLength(before.length);
-  const differing = before.flatMap((statement, index) => (sameTree(statement.node, after[index]!.node) ? [] : [index]));
-  expect(differing, changed.id).toHaveLength(1);
-  return { before: before[differing[0]!]!, after: after[differing[0]!]!, original };
-}
+const mutant = (id: string): FileMutant => mutantById(mutants, id);
+const changedStatement = (changed: FileMutant) => changedStatementOf(queryFiles, changed);
 
 /** The mutant's changed statement, compared with `sql` as trees (layout aside). */
 function expectStatement(id: string, sql: string): void {
