@@ -55,6 +55,11 @@ export async function writeJsonReport(file: string, report: JsonReport): Promise
 export class RunReport {
   server: ServerStats | null = null;
   input: { readonly queries: number; readonly migrations: number } | null = null;
+  /**
+   * What a run has learned so far that stays true if it is stopped (mutate: the mutants finished):
+   * the report of an interrupted run keeps it.
+   */
+  partial: { readonly score?: number | null; readonly mutants?: readonly unknown[] } = {};
   readonly #started = performance.now();
   #stopped = false;
 
@@ -88,10 +93,10 @@ export class RunReport {
     this.#stopped = true;
   }
 
-  /** The report of an interrupted run: `"interrupted": true`, not ok, no findings. */
+  /** The report of an interrupted run: `"interrupted": true`, not ok, no findings; what `partial` holds. */
   async writeInterrupted(): Promise<void> {
     this.stop();
-    await this.#write({ ok: false, interrupted: true, findings: [], knownFindings: [] }, {});
+    await this.#write({ ok: false, interrupted: true, findings: [], knownFindings: [], ...this.partial }, {});
   }
 
   async #write(head: Omit<JsonReport, 'version' | 'stats'>, stats: Readonly<Record<string, unknown>>): Promise<void> {

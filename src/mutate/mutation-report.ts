@@ -91,7 +91,7 @@ export function scoreLine(results: readonly MutantResult[]): string {
   const times = results.flatMap((result) => (result.status === 'killed' ? [result.msToKill ?? result.ms] : []));
   return (
     `mutation score: ${score === null ? 'n/a' : `${score}%`} (${count('killed')} of ${counted} killed, ${count('survived')} survived; ` +
-    `${count('equivalent')} equivalent and ${count('invalid')} invalid left out), median time to kill ${seconds(median(times))}`
+    `${count('equivalent')} equivalent and ${count('invalid')} invalid left out)${times.length === 0 ? '' : `, median time to kill ${seconds(median(times))}`}`
   );
 }
 

@@ -6,6 +6,8 @@ import { runTrial, type Trial, type TrialSetting } from './mutant-trial.js';
 /** One trial to run: a mutant of the catalogue at one seed. */
 export interface TrialJob {
   readonly mutant: CatalogueEntry;
+  /** Which of the mutant's seeds (0 … --seeds − 1). */
+  readonly k: number;
   readonly seed: number;
   /** Names the trial's databases; unique within the run. */
   readonly role: string;
