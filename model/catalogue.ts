@@ -81,7 +81,7 @@ const c = builders('chat.sql');
 const t = builders('tasks.sql');
 const f = builders('fixture.sql');
 
-/** Every query of the model, in file order: chat.sql (19), tasks.sql (17), fixture.sql (18). */
+/** Every query of the model, in file order: chat.sql (19), tasks.sql (17), fixture.sql (21). */
 export const queries: readonly CatalogueEntry[] = [
   c.one('CreateChatSession', ['workspace_id', 'agent_id', 'creator_id', 'title'], chat.CreateChatSession),
   c.one('GetChatSession', ['id'], chat.GetChatSession),
@@ -137,6 +137,9 @@ export const queries: readonly CatalogueEntry[] = [
   f.exec('FixtureArchiveChatSession', ['id'], fixture.FixtureArchiveChatSession),
   f.exec('FixtureMoveAgent', ['runtime_id', 'id'], fixture.FixtureMoveAgent),
   f.exec('FixtureSetAgentMaxConcurrentTasks', ['max_concurrent_tasks', 'id'], fixture.FixtureSetAgentMaxConcurrentTasks),
+  f.exec('FixtureRewriteTask', ['id'], fixture.FixtureRewriteTask),
+  f.exec('FixtureRewriteMessage', ['id'], fixture.FixtureRewriteMessage),
+  f.exec('FixtureScanWithoutIndexes', [], fixture.FixtureScanWithoutIndexes),
   f.exec('FixtureSetRuntimeStatus', ['status', 'id'], fixture.FixtureSetRuntimeStatus),
   f.exec('FixtureDeleteAgent', ['id'], fixture.FixtureDeleteAgent),
   f.exec('FixtureDeleteUser', ['id'], fixture.FixtureDeleteUser),

@@ -3,7 +3,7 @@ import type { Args } from '../sql.js';
 import type { Row } from '../values.js';
 
 /**
- * The 18 queries of src/queries/fixture.sql: chatcheck's own statements for the rows around chat
+ * The 21 queries of src/queries/fixture.sql: chatcheck's own statements for the rows around chat
  * (workspaces, users, members, runtimes, agents, issues, and the issue and autopilot tasks chat
  * does not create) and the changes to them the tests need. Not under test, but modelled like the
  * others so that constraints and cascades hit them the same way.
@@ -79,6 +79,21 @@ export function FixtureSetAgentMaxConcurrentTasks(tx: Transaction, { max_concurr
   if (tx.get('agent', id) === undefined) return 0;
   tx.update('agent', id, { max_concurrent_tasks, updated_at: tx.now });
   return 1;
+}
+
+/** Stores the task's row anew on PostgreSQL's side, changing no value: nothing for the model to do. */
+export function FixtureRewriteTask(tx: Transaction, { id }: Args<'id'>): number {
+  return tx.get('agent_task_queue', id) === undefined ? 0 : 1;
+}
+
+/** As FixtureRewriteTask, for a message. */
+export function FixtureRewriteMessage(tx: Transaction, { id }: Args<'id'>): number {
+  return tx.get('chat_message', id) === undefined ? 0 : 1;
+}
+
+/** The planner's choice of scans on PostgreSQL's side: nothing the model can see. */
+export function FixtureScanWithoutIndexes(): number {
+  return 0;
 }
 
 /** status must be 'online' or 'offline' (23514). */

@@ -56,6 +56,24 @@ UPDATE agent SET runtime_id = @runtime_id, updated_at = now() WHERE id = @id;
 -- The agent's capacity, as editing an agent sets it; the claim dispatches nothing beyond it.
 UPDATE agent SET max_concurrent_tasks = @max_concurrent_tasks, updated_at = now() WHERE id = @id;
 
+-- name: FixtureRewriteTask :exec
+-- Changes nothing a query can read: the task's new row version is stored after the others, as any
+-- update of a queued task's row would store it. From then on a scan meets the tasks in another order
+-- than they were inserted, and a query that leaves the order to the scan (an ORDER BY item dropped)
+-- shows it.
+UPDATE agent_task_queue SET priority = priority WHERE id = @id;
+
+-- name: FixtureRewriteMessage :exec
+-- As FixtureRewriteTask, for a message (nothing at 60b updates one: without this every scan meets
+-- messages in the order they were written).
+UPDATE chat_message SET content = content WHERE id = @id;
+
+-- name: FixtureScanWithoutIndexes :exec
+-- Until the run ends (each run starts with the server's settings: start.ts), the planner reads
+-- tables without their indexes, as it may choose to on other data: a query that relies on an
+-- index's order instead of its ORDER BY shows it.
+SELECT set_config('enable_indexscan', 'off', false), set_config('enable_indexonlyscan', 'off', false), set_config('enable_bitmapscan', 'off', false);
+
 -- name: FixtureSetRuntimeStatus :exec
 UPDATE agent_runtime SET status = @status, updated_at = now() WHERE id = @id;
 

@@ -49,6 +49,10 @@ SELECT
 -- or a fresh database per run: npm run bench measures the three side by side.
 WITH workspaces AS (DELETE FROM workspace) DELETE FROM "user";
 
+-- name: ResetScans :one
+-- Undoes FixtureScanWithoutIndexes: every run starts with the server's own choice of scans.
+SELECT count(set_config(name, reset_val, false)) FROM pg_settings WHERE name IN ('enable_indexscan', 'enable_indexonlyscan', 'enable_bitmapscan');
+
 -- name: StateAsJson :one
 -- Every table as JSON text, exactly as stored (uuids, microseconds, jsonb): what chatcheck
 -- re-inserts with json_populate_recordset to give each run the same starting world.

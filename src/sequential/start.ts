@@ -11,7 +11,7 @@ import { STATE_QUERIES, World, type WorldSetting } from './world.js';
  * The first run builds it the long way, each bootstrap command run and compared like any other.
  * What both sides hold then is saved: the model's state, what the tester learned of ids and times,
  * and PostgreSQL's rows as JSON. Every later run gets the same start back in one round trip —
- * ResetState, the saved rows re-inserted as they were (same UUIDs, same timestamps), and every
+ * ResetScans and ResetState, the saved rows re-inserted as they were (same UUIDs, same timestamps), and every
  * table read back and compared with the saved model state — instead of ten commands and a reset.
  * A run therefore starts from the same world whether it is the first or the thousandth, which is
  * what makes a finding replay alone.
@@ -20,7 +20,7 @@ export class StartingWorld {
   private constructor(
     readonly state: State,
     readonly correspondence: Correspondence,
-    /** ResetState, the inserts, the fingerprints and every table's read, as one simple query. */
+    /** ResetScans, ResetState, the inserts, the fingerprints and every table's read, as one simple query. */
     readonly restoreSql: string,
   ) {}
 
@@ -31,6 +31,7 @@ export class StartingWorld {
    */
   static async build(setting: WorldSetting, more: readonly CommandSpec[] = []): Promise<{ world: World; start: StartingWorld }> {
     const { client } = setting.connection;
+    await runQuery(client, setting.stateQueries.get('ResetScans'), []);
     await runQuery(client, setting.stateQueries.get('ResetState'), []);
     const world = new World(setting);
     for (const spec of [...bootstrap, ...more]) await world.run(spec, { compareState: false });
@@ -59,6 +60,7 @@ export class StartingWorld {
       return [`INSERT INTO ${name} (${columns}) OVERRIDING SYSTEM VALUE SELECT ${columns} FROM json_populate_recordset(NULL::${name}, ${pg.escapeLiteral(rows)})`];
     });
     const sql = [
+      setting.stateQueries.get('ResetScans').sql,
       setting.stateQueries.get('ResetState').sql,
       ...inserts,
       setting.stateQueries.get('StateFingerprints').sql,

@@ -47,6 +47,7 @@ export class StatementRecording {
   static async record<T>(connection: RealConnection, stateQueries: QuerySet, property: () => Promise<T>): Promise<{ recording: StatementRecording; result: T }> {
     const entries: RecordedEntry[] = [];
     const resetSql = stateQueries.get('ResetState').sql;
+    const restorePrefix = `${stateQueries.get('ResetScans').sql};\n${resetSql};\n`;
     // The reads start.ts appends to its restore (fingerprints, then every table): comparison, not workload.
     const readsSuffix = `;\n${['StateFingerprints', ...STATE_QUERIES.map(([, name]) => name)].map((name) => stateQueries.get(name).sql).join(';\n')}`;
     const client = connection.client as unknown as { query: (...args: unknown[]) => unknown };
@@ -57,7 +58,7 @@ export class StatementRecording {
       const [first] = args;
       const text = typeof first === 'string' ? first : typeof first === 'object' && first !== null ? (first as { text?: unknown }).text : undefined;
       if (text === resetSql) entries.push({ kind: 'reset' });
-      else if (typeof text === 'string' && text.startsWith(`${resetSql};\n`)) {
+      else if (typeof text === 'string' && text.startsWith(restorePrefix)) {
         if (!text.endsWith(readsSuffix)) throw new Error('statement recording: the start restore no longer ends with the table reads it expects (see start.ts)');
         entries.push({ kind: 'restore', sql: text.slice(0, -readsSuffix.length) });
       }
@@ -123,7 +124,7 @@ type RecordedEntry =
   | { readonly kind: 'step'; readonly step: Step; readonly outcome: StepResult | SqlError }
   /** The first run's ResetState, before its bootstrap commands build the start. */
   | { readonly kind: 'reset' }
-  /** A later run's restore of the start: ResetState and the saved rows, as one simple query. */
+  /** A later run's restore of the start: ResetScans, ResetState and the saved rows, as one simple query. */
   | { readonly kind: 'restore'; readonly sql: string };
 
 /** What the replay has learned of the recording's ids and times: recorded text → the replay's value. */

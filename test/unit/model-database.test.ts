@@ -237,7 +237,7 @@ describe('catalogue', () => {
     );
   });
 
-  it('has the 18 fixture queries with their parameters', () => {
+  it('has the 21 fixture queries with their parameters', () => {
     const fixtures = queries.filter((query) => query.file === 'fixture.sql');
     expect(Object.fromEntries(fixtures.map((query) => [query.name, `${query.kind} ${query.params.join(',')}`]))).toEqual({
       FixtureCreateWorkspace: 'one name,slug',
@@ -252,6 +252,9 @@ describe('catalogue', () => {
       FixtureArchiveChatSession: 'exec id',
       FixtureMoveAgent: 'exec runtime_id,id',
       FixtureSetAgentMaxConcurrentTasks: 'exec max_concurrent_tasks,id',
+      FixtureRewriteTask: 'exec id',
+      FixtureRewriteMessage: 'exec id',
+      FixtureScanWithoutIndexes: 'exec ',
       FixtureSetRuntimeStatus: 'exec status,id',
       FixtureDeleteAgent: 'exec id',
       FixtureDeleteUser: 'exec id',
@@ -259,7 +262,7 @@ describe('catalogue', () => {
       FixtureDeleteRuntime: 'exec id',
       FixtureDeleteIssue: 'exec id',
     });
-    expect(catalogue.size).toBe(54);
+    expect(catalogue.size).toBe(57);
   });
 
   it('gives every :many an ordering (possibly []), and the ORDER BY … LIMIT 1 queries theirs', () => {
