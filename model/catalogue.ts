@@ -28,6 +28,11 @@ export interface CatalogueEntry {
    */
   readonly ordering?: Ordering;
   /**
+   * The query skips the rows other transactions hold locked (FOR UPDATE SKIP LOCKED) and locks
+   * nothing else another could hold: under any interleaving it never waits for a lock.
+   */
+  readonly skipsLocked?: true;
+  /**
    * Runs the query as one statement of `tx`: all its writes or, when it throws (a SqlError), none.
    * `args` must hold exactly the parameters, by name. Throws a plain Error for a missing or unknown
    * argument (a bug in the caller, not a database error).
@@ -38,6 +43,9 @@ export interface CatalogueEntry {
 type QueryFunction<K extends string, R> = (tx: Transaction, args: Args<K>) => R;
 
 const orderings: Readonly<Record<string, Ordering>> = { ...chat.chatOrderings, ...tasks.taskOrderings };
+
+/** ClaimAgentTask takes its candidate `FOR UPDATE SKIP LOCKED` (spec: queries.md): two daemons never queue behind each other. */
+const skipsLocked: ReadonlySet<string> = new Set(['ClaimAgentTask']);
 
 function entry<K extends string>(
   file: QueryFile,
@@ -53,6 +61,7 @@ function entry<K extends string>(
     params,
     file,
     ...(ordering === undefined ? {} : { ordering }),
+    ...(skipsLocked.has(name) ? { skipsLocked: true as const } : {}),
     run(tx, args) {
       for (const param of params) {
         if (args[param] === undefined) throw new Error(`${name}: missing argument ${param}`);

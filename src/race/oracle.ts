@@ -1,3 +1,4 @@
+import { catalogue } from '../../model/catalogue.js';
 import { SqlError } from '../../model/errors.js';
 import { allRaceInvariants, type Invariant } from '../../model/invariants.js';
 import type { SerialOutcome } from '../../model/serial-orders.js';
@@ -11,13 +12,15 @@ import type { Execution } from './explorer.js';
 import { DEADLOCK } from './explorer.js';
 
 /** Short stable names of what the oracle can find (Elle's way: the name says the anomaly). */
-export type RaceFindingKind = 'divergence' | 'invariant' | 'deadlock' | 'hang' | 'unexpected-error';
+export type RaceFindingKind = 'divergence' | 'invariant' | 'deadlock' | 'hang' | 'waited' | 'unexpected-error';
 
 /** The oracle's verdict on one execution, as data; report.ts turns it into text. */
 export type Verdict =
   | { readonly ok: true; /** Which serial outcome PostgreSQL's result equals (index into the distinct outcomes). */ readonly reached: number }
   | { readonly ok: false; readonly kind: 'deadlock'; readonly sqlstate: typeof DEADLOCK; readonly cycle: readonly number[]; readonly steps: readonly string[]; readonly victim: number }
   | { readonly ok: false; readonly kind: 'hang'; readonly afterMs: number; readonly stuck: string }
+  /** A query that skips locked rows (the claim's SKIP LOCKED) was seen waiting for a lock held by `for`. */
+  | { readonly ok: false; readonly kind: 'waited'; readonly session: number; readonly step: string; readonly for: readonly number[] }
   | { readonly ok: false; readonly kind: 'unexpected-error'; readonly sqlstate: string; readonly session: number; readonly expected: readonly string[] }
   | { readonly ok: false; readonly kind: 'invariant'; readonly invariant: Pick<Invariant, 'name' | 'rule'>; readonly offenders: readonly (readonly string[])[] }
   | {
@@ -35,7 +38,8 @@ export type RealTables = ReadonlyMap<TableName, readonly Readonly<Record<string,
 /**
  * Judges one schedule, in three ways (issue: oracle, all three):
  * 1. errors no serial order produces: a deadlock, a hang, a SQLSTATE the model never raised for that
- *    session in any serial order (a lock timeout, a serialization failure, …);
+ *    session in any serial order (a lock timeout, a serialization failure, …); and a wait no
+ *    interleaving may show: a query the model says skips locked rows waiting for a lock;
  * 2. invariants on the final tables, those of every state and those only races can break;
  * 3. the answers and final tables equal the model's run of some serial order of atomic units.
  * `tables` is undefined when the schedule stopped before every session answered.
@@ -49,6 +53,9 @@ export function judge(
   const stop = execution.stop;
   if (stop?.kind === 'deadlock') return { ok: false, kind: 'deadlock', sqlstate: DEADLOCK, cycle: stop.cycle, steps: stop.steps, victim: stop.victim };
   if (stop?.kind === 'hang') return { ok: false, kind: 'hang', afterMs: stop.afterMs, stuck: stop.stuck };
+  for (const event of execution.timeline) {
+    if (event.event === 'waits' && catalogue.get(event.step)?.skipsLocked) return { ok: false, kind: 'waited', session: event.session, step: event.step, for: event.for };
+  }
   for (let session = 0; session < execution.errors.length; session++) {
     const expected = [...new Set(serial.flatMap((outcome) => outcome.errors[session] ?? []))].sort();
     const unexpected = execution.errors[session]!.find((code) => !expected.includes(code));

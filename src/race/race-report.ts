@@ -61,6 +61,8 @@ function verdictLines(finding: Finding): string[] {
       ];
     case 'hang':
       return [`hang: the schedule ran past ${finding.afterMs} ms (${finding.stuck})`];
+    case 'waited':
+      return [`${sessionLetter(finding.session)} waited in ${finding.step} for ${finding.for.map(sessionLetter).join(', ')}: it skips rows others hold locked (SKIP LOCKED), so no interleaving may make it wait`];
     case 'unexpected-error':
       return [`${sessionLetter(finding.session)} got SQLSTATE ${finding.sqlstate}, which no serial order gives it (serial orders give: ${finding.expected.join(', ') || 'no error'})`];
     case 'invariant':

@@ -119,6 +119,25 @@ describe('LockChatSessionForDelete with a weaker lock than FOR UPDATE', () => {
   }
 });
 
+describe('ClaimAgentTask without SKIP LOCKED', () => {
+  it('a claim that waits for the other claim is found as "waited": the outcome alone would pass', async () => {
+    await withEditedFiles('tasks', 'FOR UPDATE SKIP LOCKED', 'FOR UPDATE', async (files) => {
+      await withRaceRunner(async (runner) => {
+        const exploration = await explore(runner, racingWorkflows(['claim', 'claim']), everyInterleaving, 1);
+        expect(exploration.finding?.finding).toMatchObject({ kind: 'waited', step: 'ClaimAgentTask' });
+      }, files);
+    });
+  });
+
+  it('with SKIP LOCKED (the bundled query), no interleaving of two claims makes one wait', async () => {
+    await withRaceRunner(async (runner) => {
+      const exploration = await explore(runner, racingWorkflows(['claim', 'claim']), everyInterleaving, 1);
+      expect(exploration.finding).toBeUndefined();
+      expect(exploration.complete).toBe(true);
+    });
+  });
+});
+
 /** Two transactions that take the session and its tasks in opposite orders: a planted lock-order inversion. */
 function lockOrder(name: string, sessionFirst: boolean): RacingWorkflow {
   function* program(input: Readonly<Record<string, unknown>>): Program<Outcome> {
