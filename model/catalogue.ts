@@ -90,7 +90,7 @@ const c = builders('chat.sql');
 const t = builders('tasks.sql');
 const f = builders('fixture.sql');
 
-/** Every query of the model, in file order: chat.sql (19), tasks.sql (17), fixture.sql (21). */
+/** Every query of the model, in file order: chat.sql (19), tasks.sql (17), fixture.sql (22). */
 export const queries: readonly CatalogueEntry[] = [
   c.one('CreateChatSession', ['workspace_id', 'agent_id', 'creator_id', 'title'], chat.CreateChatSession),
   c.one('GetChatSession', ['id'], chat.GetChatSession),
@@ -147,6 +147,7 @@ export const queries: readonly CatalogueEntry[] = [
   f.exec('FixtureMoveAgent', ['runtime_id', 'id'], fixture.FixtureMoveAgent),
   f.exec('FixtureSetAgentMaxConcurrentTasks', ['max_concurrent_tasks', 'id'], fixture.FixtureSetAgentMaxConcurrentTasks),
   f.exec('FixtureRewriteTask', ['id'], fixture.FixtureRewriteTask),
+  f.exec('FixtureRewriteFirstQueuedTask', ['agent_id'], fixture.FixtureRewriteFirstQueuedTask),
   f.exec('FixtureRewriteMessage', ['id'], fixture.FixtureRewriteMessage),
   f.exec('FixtureScanWithoutIndexes', [], fixture.FixtureScanWithoutIndexes),
   f.exec('FixtureSetRuntimeStatus', ['status', 'id'], fixture.FixtureSetRuntimeStatus),

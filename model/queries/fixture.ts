@@ -3,7 +3,7 @@ import type { Args } from '../sql.js';
 import type { Row } from '../values.js';
 
 /**
- * The 21 queries of src/queries/fixture.sql: chatcheck's own statements for the rows around chat
+ * The 22 queries of src/queries/fixture.sql: chatcheck's own statements for the rows around chat
  * (workspaces, users, members, runtimes, agents, issues, and the issue and autopilot tasks chat
  * does not create) and the changes to them the tests need. Not under test, but modelled like the
  * others so that constraints and cascades hit them the same way.
@@ -84,6 +84,11 @@ export function FixtureSetAgentMaxConcurrentTasks(tx: Transaction, { max_concurr
 /** Stores the task's row anew on PostgreSQL's side, changing no value: nothing for the model to do. */
 export function FixtureRewriteTask(tx: Transaction, { id }: Args<'id'>): number {
   return tx.get('agent_task_queue', id) === undefined ? 0 : 1;
+}
+
+/** FixtureRewriteTask on the agent's first queued task: nothing for the model to do. */
+export function FixtureRewriteFirstQueuedTask(tx: Transaction, { agent_id }: Args<'agent_id'>): number {
+  return tx.filter('agent_task_queue', (task) => task['agent_id'] === agent_id && task['status'] === 'queued').length > 0 ? 1 : 0;
 }
 
 /** As FixtureRewriteTask, for a message. */

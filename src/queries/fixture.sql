@@ -63,6 +63,12 @@ UPDATE agent SET max_concurrent_tasks = @max_concurrent_tasks, updated_at = now(
 -- shows it.
 UPDATE agent_task_queue SET priority = priority WHERE id = @id;
 
+-- name: FixtureRewriteFirstQueuedTask :exec
+-- FixtureRewriteTask on the agent's queued task that a claim takes first (priority DESC, created_at
+-- ASC): it moves behind the agent's other queued tasks in every scan.
+UPDATE agent_task_queue SET priority = priority
+WHERE id = (SELECT id FROM agent_task_queue WHERE agent_id = @agent_id AND status = 'queued' ORDER BY priority DESC, created_at ASC, id LIMIT 1);
+
 -- name: FixtureRewriteMessage :exec
 -- As FixtureRewriteTask, for a message (nothing at 60b updates one: without this every scan meets
 -- messages in the order they were written).

@@ -1,6 +1,6 @@
 import { schema, type TableName } from '../../model/schema.js';
 import type { State } from '../../model/state.js';
-import type { Value } from '../../model/values.js';
+import { Instant, type Value } from '../../model/values.js';
 import { NOT_A_UUID } from '../../model/workflows/index.js';
 import type { Correspondence } from '../compare/correspondence.js';
 import type { RealValues } from '../sql/real-values.js';
@@ -15,8 +15,10 @@ export type Arg =
   /**
    * The pick-th row of `table` in creation order (modulo their number); negative counts from the
    * newest (-1). With `live`, among the rows that still exist (all rows ever shown when none does).
+   * With `by`, in the order of that column instead (a time: `dispatched_at`), among the rows where
+   * it is set (all rows, in creation order, when it is set in none): the task claimed last.
    */
-  | { readonly ref: TableName; readonly pick: number; readonly live?: true }
+  | { readonly ref: TableName; readonly pick: number; readonly live?: true; readonly by?: string }
   | { readonly unknown: number }
   | { readonly notAUuid: true }
   /**
@@ -60,8 +62,19 @@ function modelValue(arg: Arg, state: State, known: KnownIds): Value {
   }
   const shown = known(arg.ref);
   const live = arg.live === true ? shown.filter((id) => state.get(arg.ref, id) !== undefined) : shown;
-  const ids = live.length > 0 ? live : shown;
+  const ids = orderedBy(arg.by, arg.ref, live.length > 0 ? live : shown, state);
   return ids.length === 0 ? 'unknown:0' : ids[((arg.pick % ids.length) + ids.length) % ids.length]!;
+}
+
+/** `ids` in the order of column `by` of their rows (a stable sort: ties in creation order), those where it is set; all of them when none is (or no `by`). */
+function orderedBy(by: string | undefined, table: TableName, ids: readonly string[], state: State): readonly string[] {
+  if (by === undefined) return ids;
+  const keyed = ids.flatMap((id) => {
+    const value = state.get(table, id)?.[by];
+    const key = value instanceof Instant ? value.tick : typeof value === 'number' ? value : undefined;
+    return key === undefined ? [] : [{ id, key }];
+  });
+  return keyed.length === 0 ? ids : keyed.sort((a, b) => a.key - b.key).map(({ id }) => id);
 }
 
 /**
@@ -108,7 +121,7 @@ function describeArg(arg: Arg): string {
   if ('unknown' in arg) return `unknown#${arg.unknown}`;
   if ('fresh' in arg) return `fresh ${arg.fresh}…`;
   if ('columnOf' in arg) return `${describeArg(arg.columnOf)}.${arg.column}`;
-  return `${arg.live === true ? 'live ' : ''}${arg.ref}[${arg.pick}]`;
+  return `${arg.live === true ? 'live ' : ''}${arg.ref}[${arg.pick}${arg.by === undefined ? '' : ` by ${arg.by}`}]`;
 }
 
 /**

@@ -220,12 +220,19 @@ const command = (kind: CommandSpec['kind'], name: string, args: Args): CommandSp
 const listedBy = (name: string): fc.Arbitrary<CommandSpec> => lister('creator_id').map((args): CommandSpec => ({ kind: 'query', name, args: { ...args } }));
 
 const newestTask: Arg = { ref: 'agent_task_queue', pick: -1 };
-const newestTaskSession = columnOf(newestTask, 'agent_task_queue', 'chat_session_id', { unknown: 1 });
-const newestTaskWorkspace = columnOf(newestTaskSession, 'chat_session', 'workspace_id', { ref: 'workspace', pick: 0 });
 const newestTaskRuntime = columnOf(newestTask, 'agent_task_queue', 'runtime_id', { ref: 'agent_runtime', pick: 0 });
 const newestTaskRuntimeWorkspace = columnOf(newestTaskRuntime, 'agent_runtime', 'workspace_id', { literal: null });
 const newestTaskRuntimeRoute = { runtime_id: newestTaskRuntime, runtime_workspace_id: newestTaskRuntimeWorkspace, workspace_id: newestTaskRuntimeWorkspace };
 const newestIssue: Arg = { ref: 'issue', pick: -1 };
+/**
+ * The task claimed last (the newest dispatched_at): what the daemon starts, pins and ends after a
+ * claim. Not the newest task: a claim takes the agent's oldest queued one, often sent a turn earlier.
+ */
+const claimedTask: Arg = { ref: 'agent_task_queue', pick: -1, by: 'dispatched_at' };
+const claimedTaskWorkspace = columnOf(columnOf(claimedTask, 'agent_task_queue', 'chat_session_id', { unknown: 1 }), 'chat_session', 'workspace_id', { ref: 'workspace', pick: 0 });
+const claimedTaskRuntime = columnOf(claimedTask, 'agent_task_queue', 'runtime_id', { ref: 'agent_runtime', pick: 0 });
+const claimedTaskRuntimeWorkspace = columnOf(claimedTaskRuntime, 'agent_runtime', 'workspace_id', { literal: null });
+const claimedTaskRuntimeRoute = { runtime_id: claimedTaskRuntime, runtime_workspace_id: claimedTaskRuntimeWorkspace, workspace_id: claimedTaskRuntimeWorkspace };
 
 /** A session's route as its creator calls it, in its workspace. */
 const creatorRoute = (session: Arg) => ({
@@ -321,7 +328,7 @@ export function commandArbitraries(vocabulary: Vocabulary, reach: FixtureReach =
    * no write shaped find little.
    */
   const chatQueries: readonly fc.WeightedArbitrary<CommandSpec>[] = [
-    { weight: 3, arbitrary: query('CreateChatSession', { workspace_id: orNullArg(ref('workspace')), agent_id: orNullArg(ref('agent')), creator_id: orNullArg(ref('user')), title: requiredText }) },
+    { weight: 5, arbitrary: query('CreateChatSession', { workspace_id: orNullArg(ref('workspace')), agent_id: orNullArg(ref('agent')), creator_id: orNullArg(ref('user')), title: requiredText }) },
     { weight: 1, arbitrary: query('GetChatSession', { id: ref('chat_session') }) },
     { weight: 1, arbitrary: query('GetChatSessionInWorkspace', { id: ref('chat_session'), workspace_id: ref('workspace') }) },
     { weight: 1, arbitrary: listedBy('ListChatSessionsByCreator') },
@@ -431,23 +438,23 @@ export function commandArbitraries(vocabulary: Vocabulary, reach: FixtureReach =
   // -------------------------------------------------------------------------------------------
   // Turns: the product's own chains, kept whole
 
-  const onNewestTask = { task_id: newestTask, workspace_id: newestTaskWorkspace };
+  const onClaimedTask = { task_id: claimedTask, workspace_id: claimedTaskWorkspace };
   /**
    * How a chat turn's task ends: the daemon completes or fails it, or — now and then — it fails
    * under the daemon: the runtime goes offline and the sweep finds it, the daemon restarts and
    * recovers its orphans, or the stale sweep (with timeouts that elapsed) times it out.
    */
   const turnEnd: fc.Arbitrary<readonly CommandSpec[]> = fc.oneof(
-    { weight: 6, arbitrary: workflow('CompleteTask', fc.constant(onNewestTask), { output: optionalField, session_id: optionalField, work_dir: optionalField }).map((spec) => [spec]) },
-    { weight: 4, arbitrary: workflow('FailTask', fc.constant(onNewestTask), failTaskBody).map((spec) => [spec]) },
+    { weight: 6, arbitrary: workflow('CompleteTask', fc.constant(onClaimedTask), { output: optionalField, session_id: optionalField, work_dir: optionalField }).map((spec) => [spec]) },
+    { weight: 4, arbitrary: workflow('FailTask', fc.constant(onClaimedTask), failTaskBody).map((spec) => [spec]) },
     {
       weight: 1,
       arbitrary: fc.constant([
-        command('query', 'FixtureSetRuntimeStatus', { status: { literal: 'offline' }, id: newestTaskRuntime }),
+        command('query', 'FixtureSetRuntimeStatus', { status: { literal: 'offline' }, id: claimedTaskRuntime }),
         command('workflow', 'SweepOfflineRuntimes', {}),
       ]),
     },
-    { weight: 1, arbitrary: fc.constant([command('workflow', 'RecoverOrphans', newestTaskRuntimeRoute)]) },
+    { weight: 1, arbitrary: fc.constant([command('workflow', 'RecoverOrphans', claimedTaskRuntimeRoute)]) },
     { weight: 1, arbitrary: query('FailStaleTasks', staleTimeouts).map((spec) => [spec]) },
     { weight: 1, arbitrary: fc.record(staleTimeouts).map((args) => [command('workflow', 'SweepStaleTasks', args)]) },
   );
@@ -456,7 +463,9 @@ export function commandArbitraries(vocabulary: Vocabulary, reach: FixtureReach =
    * One chat turn as the product runs it: half the time a new session first (sessions get deleted,
    * archived and cascaded away; without this most turns would find none), then the creator sends to
    * a live session (mostly the newest: see turnSession), and the daemon claims on the runtime of the
-   * newest task, starts it, pins its session (half the time) and completes or fails it (turnEnd). As
+   * newest task, then starts the task it claimed, pins its session (once, twice or not) and
+   * completes or fails it (turnEnd), with reads between the steps (the pending task, the creator's
+   * running list, the resume fallback, the conversation). As
    * separate random commands such a chain is rare (each link one command in twenty, aimed at the
    * right row one time in a few), and with it the running state and everything after it; as one
    * command it comes whole, with any step left out now and then.
@@ -471,22 +480,26 @@ export function commandArbitraries(vocabulary: Vocabulary, reach: FixtureReach =
   const moveAndSendAgain = fc.tuple(ref('agent_runtime'), content);
   const agentOf = (session: Arg): Arg => columnOf(session, 'chat_session', 'agent_id', { ref: 'agent', pick: 0 });
   // A tuple, not a chain on the session: fast-check shrinks each part of a tuple on its own.
-  const pinStep = workflow('PinTaskSession', fc.constant(onNewestTask), { session_id: optionalField, work_dir: optionalField });
+  const pinStep = workflow('PinTaskSession', fc.constant(onClaimedTask), { session_id: optionalField, work_dir: optionalField });
   /** A read now and then: fc.option's `freq` 4 leaves it out one time in four. */
   const sometimesRead = fc.option(fc.constant(true), { nil: undefined, freq: 4 });
   const turn: fc.Arbitrary<readonly CommandSpec[]> = fc
     .tuple(
       turnSession,
+      // One turn in four first turns index scans off for the rest of the run: most runs then read by sequential scans from some turn on.
+      fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
       fc.option(workflow('CreateChatSession', newSession), { nil: undefined, freq: 2 }),
       step(content),
       fc.option(moveAndSendAgain, { nil: undefined, freq: 6 }),
       // The page reopened while tasks wait: the pending task the frontend shows (the newest of several, after a second send).
       sometimesRead,
-      // The older of the two newest tasks and messages stored anew: later scans meet them out of insertion order.
-      sometimesRead,
+      // One turn in three, the task the claim takes first and the older of the two newest messages
+      // stored anew, and index scans off (a rewrite in place leaves index order as it was): later
+      // scans meet them out of insertion order.
+      fc.oneof({ weight: 2, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
       step(workflow('ClaimTask', fc.constant(newestTaskRuntimeRoute))),
-      step(workflow('StartTask', fc.constant(onNewestTask))),
-      // The creator's running indicator (ListPendingChatTasks) with the task running.
+      step(workflow('StartTask', fc.constant(onClaimedTask))),
+      // The page reopened with the task running: the creator's running indicator and the session's pending task.
       sometimesRead,
       // The daemon reports its session, and maybe again (only a work dir, say): what a second report keeps of the first.
       fc.array(pinStep, { maxLength: 2 }),
@@ -497,18 +510,25 @@ export function commandArbitraries(vocabulary: Vocabulary, reach: FixtureReach =
       sometimesRead,
       sometimesRead,
     )
-    .map(([session, create, first, moved, pending, rewrite, claim, start, running, pins, resume, end, resumeAfter, messagesAfter]) => {
+    .map(([session, scans, create, first, moved, pending, rewrite, claim, start, running, pins, resume, end, resumeAfter, messagesAfter]) => {
       const { session_id: _, ...creator } = creatorRoute(session);
       const readResume = command('query', 'GetLastChatTaskSession', { chat_session_id: session });
       return [
+        scans ? command('query', 'FixtureScanWithoutIndexes', {}) : undefined,
         create,
         first === undefined ? undefined : send(session, first),
         ...(moved === undefined ? [] : [command('query', 'FixtureMoveAgent', { runtime_id: moved[0], id: agentOf(session) }), send(session, moved[1])]),
         pending ? command('query', 'GetPendingChatTask', { chat_session_id: session }) : undefined,
-        ...(rewrite ? [command('query', 'FixtureRewriteTask', { id: { ref: 'agent_task_queue', pick: -2 } }), command('query', 'FixtureRewriteMessage', { id: { ref: 'chat_message', pick: -2 } })] : []),
+        ...(rewrite
+          ? [
+              command('query', 'FixtureScanWithoutIndexes', {}),
+              command('query', 'FixtureRewriteFirstQueuedTask', { agent_id: agentOf(session) }),
+              command('query', 'FixtureRewriteMessage', { id: { ref: 'chat_message', pick: -2 } }),
+            ]
+          : []),
         claim,
         start,
-        running ? command('workflow', 'ListPendingChatTasks', creator) : undefined,
+        ...(running ? [command('workflow', 'ListPendingChatTasks', creator), command('workflow', 'GetPendingChatTask', creatorRoute(session))] : []),
         ...pins,
         resume ? readResume : undefined,
         ...(end ?? []),
@@ -553,7 +573,7 @@ export function commandArbitraries(vocabulary: Vocabulary, reach: FixtureReach =
         reach.issues ? fc.option(newIssue, { nil: undefined, freq: 2 }) : fc.constant(undefined),
         step(firstTask),
         step(claim),
-        step(query('StartAgentTask', { id: fc.constant(newestTask) })),
+        step(query('StartAgentTask', { id: fc.constant(claimedTask) })),
         step(issueTask),
         step(claim),
         fc.option(fc.constant(command('workflow', 'ClaimTask', { runtime_id: runtime, runtime_workspace_id: runtimeWorkspace, workspace_id: runtimeWorkspace })), { nil: undefined, freq: 2 }),

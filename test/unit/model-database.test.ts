@@ -237,7 +237,7 @@ describe('catalogue', () => {
     );
   });
 
-  it('has the 21 fixture queries with their parameters', () => {
+  it('has the 22 fixture queries with their parameters', () => {
     const fixtures = queries.filter((query) => query.file === 'fixture.sql');
     expect(Object.fromEntries(fixtures.map((query) => [query.name, `${query.kind} ${query.params.join(',')}`]))).toEqual({
       FixtureCreateWorkspace: 'one name,slug',
@@ -253,6 +253,7 @@ describe('catalogue', () => {
       FixtureMoveAgent: 'exec runtime_id,id',
       FixtureSetAgentMaxConcurrentTasks: 'exec max_concurrent_tasks,id',
       FixtureRewriteTask: 'exec id',
+      FixtureRewriteFirstQueuedTask: 'exec agent_id',
       FixtureRewriteMessage: 'exec id',
       FixtureScanWithoutIndexes: 'exec ',
       FixtureSetRuntimeStatus: 'exec status,id',
@@ -262,7 +263,7 @@ describe('catalogue', () => {
       FixtureDeleteRuntime: 'exec id',
       FixtureDeleteIssue: 'exec id',
     });
-    expect(catalogue.size).toBe(57);
+    expect(catalogue.size).toBe(58);
   });
 
   it('gives every :many an ordering (possibly []), and the ORDER BY … LIMIT 1 queries theirs', () => {
