@@ -11,6 +11,7 @@ import { packageRoot } from './paths.js';
 import { runMergeCommand } from './commands/merge.js';
 import { runMutateCommand } from './commands/mutate.js';
 import { availableParallelism } from 'node:os';
+import { CHUNK_RUNS } from './sequential/chunks.js';
 
 
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -46,6 +47,13 @@ function withRaceOptions(command: Command): Command {
     .addOption(new Option('--no-overlap', 'step autocommit statements whole: never overlap two of them'));
 }
 
+/** `--workers`: mutate, sequential, race and check. */
+function withWorkersOption(command: Command, what: string): Command {
+  return command.addOption(
+    new Option('--workers <n>', `workers, each with its own databases (default: the cores, ${availableParallelism()} here); ${what}, so results do not depend on n`).argParser(positiveInteger),
+  );
+}
+
 function notYet(name: string): (options: RawOptions) => Promise<number> {
   return async () => {
     throw new SetupError(`"chatcheck ${name}" is not available in this version`, 'run "chatcheck check" for the conformance run this version has');
@@ -77,25 +85,25 @@ is reachable, else an embedded PostgreSQL 17. chatcheck only writes to databases
     result.exitCode = await run(options);
   };
 
-  withRaceOptions(withSequentialOptions(withCommonOptions(program.command('check', { isDefault: true }))))
+  withWorkersOption(withRaceOptions(withSequentialOptions(withCommonOptions(program.command('check', { isDefault: true })))), 'every sequential chunk and every race has its own seed from --seed')
+    .addOption(new Option('--shard <i/n>', 'take the i-th of n fixed parts of the sequential chunks and of the races (for a CI matrix; combine the --json reports with "chatcheck merge")').argParser(shardOption))
     .description('the whole conformance run (default command)')
     .action(action((raw) => runCheck(resolveOptions(raw))));
 
-  withSequentialOptions(withCommonOptions(program.command('sequential')))
+  withWorkersOption(withSequentialOptions(withCommonOptions(program.command('sequential'))), `the runs are cut into chunks of ${CHUNK_RUNS}, each with its own seed from --seed, and the lowest failing chunk is the finding`)
     .description('random command sequences on the model and on PostgreSQL, compared after every command')
     .action(action((raw) => runSequentialCommand(resolveOptions(raw))));
 
-  withRaceOptions(withCommonOptions(program.command('race')))
+  withWorkersOption(withRaceOptions(withCommonOptions(program.command('race'))), 'every race has its own seed from --seed')
     .addOption(new Option('--runs <n>', 'N random schedules per race, shrunk on a finding, instead of the budgeted walk').argParser(positiveInteger))
     .description('concurrent workflows interleaved statement by statement on separate connections, judged by the model')
     .action(action((raw) => runRaceCommand(resolveOptions(raw))));
 
-  withCommonOptions(program.command('mutate'))
+  withWorkersOption(withCommonOptions(program.command('mutate')), "every trial has its own seed from --seed, the mutant's id and the seed's number")
     .description('small wrong versions of the SQL, the schema and the workflows, each run against the sequential property and the races: which the suite catches')
     .addOption(new Option('--list', 'print the catalogue (id, family, description) and exit'))
     .addOption(new Option('--mutant <id>', 'run only this mutant; repeatable').argParser(collect))
     .addOption(new Option('--seeds <k>', 'run every mutant at k seeds and report how many killed it (default 1)').argParser(positiveInteger))
-    .addOption(new Option('--workers <n>', `threads, each with its own databases (default: the cores, ${availableParallelism()} here)`).argParser(positiveInteger))
     .addOption(new Option('--shard <i/n>', 'take the i-th of n fixed parts of the catalogue (for a CI matrix; combine the reports with "chatcheck merge")').argParser(shardOption))
     .addHelpText('after', `
 Exit codes: 0 every mutant that counts was killed; 1 a mutant survived (a gap in the suite); 2 usage or setup error.
@@ -104,9 +112,9 @@ server refuses them) are listed with their reason and left out of the score.`)
     .action(action((raw) => runMutateCommand(resolveOptions(raw))));
   program
     .command('merge')
-    .argument('<reports...>', 'the --json reports of the shards of one mutate run')
+    .argument('<reports...>', 'the --json reports of the shards of one mutate or check run')
     .addOption(new Option('--json <file>', 'write the merged report as JSON to this file'))
-    .description('combine the --json reports of "mutate --shard" runs into one report and one score')
+    .description('combine the --json reports of "mutate --shard" (or "check --shard") runs into one report (and one score)')
     .action(async (files: string[], raw: { json?: string }) => {
       result.exitCode = await runMergeCommand(files, raw.json);
     });

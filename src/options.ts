@@ -71,8 +71,9 @@ export interface RunOptions {
   readonly overlap: boolean;
   /** mutate: seeds per mutant. */
   readonly seeds: number;
-  /** Threads, each with its own databases (default: the cores). */
+  /** Workers (this thread and threads), each with its own databases (default: the cores). */
   readonly workers: number;
+  /** mutate, check: this machine's part of the work. */
   readonly shard: Shard | undefined;
   /** mutate: only these mutant ids (default: the whole catalogue). */
   readonly mutants: readonly string[];
@@ -176,6 +177,11 @@ export function variantOption(text: string, previous: string[] | undefined): str
 export function scheduleOption(text: string): string {
   if (!/^[ABC]*$/.test(text)) throw new InvalidArgumentError(`a schedule is the letters A, B, C as a finding printed them, like AABAB; got "${text}"`);
   return text;
+}
+
+/** The items of a shard: every N-th of them from the I-th (all of them without a shard) — a fixed split, so N machines cover them exactly once. */
+export function inShard<T>(items: readonly T[], shard: Shard | undefined): T[] {
+  return shard === undefined ? [...items] : items.filter((_, i) => i % shard.count === shard.index - 1);
 }
 
 /** `--shard I/N`: part I (1-based) of N. */

@@ -1,3 +1,4 @@
+import { SetupError } from '../errors.js';
 import { EXIT_CONFORMS, EXIT_FINDING } from '../exit-codes.js';
 import type { RunOptions } from '../options.js';
 import { runPlumbing } from '../plumbing.js';
@@ -10,11 +11,13 @@ import { namesAbbreviated, withTestbed } from './setup.js';
  * `chatcheck check`: the whole conformance run — the plumbing (server, schema, every query under
  * test once on a fixture), then the sequential property, then the race explorer (every pair of the
  * race catalogue within the default budget; a known finding of the bundled queries is listed, not
- * failed on).
+ * failed on). With --shard I/N, the I-th of N fixed parts of the sequential chunks and of the races
+ * (the plumbing runs on every shard); `chatcheck merge` combines the shards' --json reports.
  */
 export async function runCheck(options: RunOptions, print: (line: string) => void = console.log): Promise<number> {
   checkRaceOptions(options);
   checkReplayOptions(options);
+  checkShardOptions(options);
   return withTestbed('check', options, print, async (testbed, { queries, underTest }, { lifecycle, report, print: say }) => {
     const client = await connect(await testbed.copy('check'));
     lifecycle.hold('check connection', () => client.end());
@@ -24,6 +27,7 @@ export async function runCheck(options: RunOptions, print: (line: string) => voi
     say(`plumbing: ran ${new Set(calls.map((step) => step.query)).size} queries (${calls.length} calls) on PostgreSQL ${report.server?.version ?? 'unknown'}; the server accepted every one`);
     if (plumbing.notRun.length > 0) say(`plumbing: no fixture call for ${namesAbbreviated(plumbing.notRun, 'other query', 'other queries')} (loaded and checked, not run)`);
 
+    if (options.shard !== undefined) say(`shard: part ${options.shard.index} of ${options.shard.count} of the sequential chunks and of the races`);
     const sequential = await sequentialOn(testbed, lifecycle, queries, options);
     for (const line of describeSequential(sequential, options)) say(line);
 
@@ -41,6 +45,7 @@ export async function runCheck(options: RunOptions, print: (line: string) => voi
         queryCalls: calls.length,
         sequential: sequentialStats(sequential),
         race: raceRunStats(race),
+        shard: options.shard ?? null,
       },
     });
     if (!ok) return EXIT_FINDING;
@@ -48,3 +53,11 @@ export async function runCheck(options: RunOptions, print: (line: string) => voi
     return EXIT_CONFORMS;
   });
 }
+
+/** A replay (--path, --schedule) shows one case: there is nothing to split. Checked before any server starts. */
+function checkShardOptions(options: RunOptions): void {
+  if (options.shard === undefined) return;
+  const replay = options.path !== undefined ? '--path' : options.schedule !== undefined ? '--schedule' : undefined;
+  if (replay !== undefined) throw new SetupError(`--shard splits a run, and ${replay} replays one case`, `give ${replay} without --shard`);
+}
+

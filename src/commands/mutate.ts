@@ -7,7 +7,8 @@ import { mutantCatalogue, type CatalogueEntry, type SourceFile } from '../mutate
 import type { Trial } from '../mutate/mutant-trial.js';
 import { mutantResult, mutationScore, mutationTable, type MutantResult } from '../mutate/mutation-report.js';
 import { runTrials, type TrialJob } from '../mutate/trial-pool.js';
-import type { RunOptions } from '../options.js';
+import { inShard, type RunOptions } from '../options.js';
+import { derivedSeed } from '../parallel/derived-seed.js';
 import { readMigrations } from '../postgres/migrate.js';
 import { progressMeter } from '../progress.js';
 import { withTestbed } from './setup.js';
@@ -27,16 +28,12 @@ export function selectMutants(catalogue: readonly CatalogueEntry[], options: Pic
   const unknown = options.mutants.filter((id) => !catalogue.some((mutant) => mutant.id === id));
   if (unknown.length > 0) throw new SetupError(`no mutant ${unknown[0]} in the catalogue`, 'run "chatcheck mutate --list" for the ids');
   const chosen = options.mutants.length === 0 ? catalogue : catalogue.filter((mutant) => options.mutants.includes(mutant.id));
-  const shard = options.shard;
-  return shard === undefined ? [...chosen] : chosen.filter((_, i) => i % shard.count === shard.index - 1);
+  return inShard(chosen, options.shard);
 }
 
 /** A trial's seed: fixed by the run's seed, the mutant and the seed's number — never by which worker or shard runs it. */
 export function trialSeed(runSeed: number, id: string, k: number): number {
-  let hash = 0x811c9dc5;
-  const text = `${runSeed}:${id}:${k}`;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return hash | 0;
+  return derivedSeed(runSeed, id, k);
 }
 
 /** `chatcheck mutate`: the mutation score of the whole suite against the files under test. */

@@ -1,14 +1,16 @@
 import { SetupError } from '../errors.js';
 import { EXIT_CONFORMS, EXIT_FINDING } from '../exit-codes.js';
 import type { Lifecycle } from '../lifecycle.js';
-import type { RunOptions } from '../options.js';
+import { inShard, type RunOptions } from '../options.js';
+import { runJobs } from '../parallel/run-jobs.js';
+import { workerDatabaseSetting, workerRole } from '../parallel/worker-database.js';
 import type { Testbed } from '../postgres/testbed.js';
-import { explore, type ExploreMode, type RaceExploration } from '../race/exploration.js';
+import type { ExploreMode } from '../race/exploration.js';
+import { runRaceJob, type RaceJob, type RaceWorkerInput } from '../race/race-job.js';
 import { RaceRunner } from '../race/race-runner.js';
-import { describeRaces, knownFindingJson, raceFindingJson, raceStats } from '../race/race-report.js';
-import { raceWorkflowNames, racingWorkflows } from '../race/race-workflows.js';
+import { describeRaces, knownFindingJson, raceStats, type RaceSummary } from '../race/race-report.js';
+import { raceWorkflowNames } from '../race/race-workflows.js';
 import { scheduleProblem } from '../race/schedule.js';
-import type { RealWorkflows } from '../sequential/free-run.js';
 import type { QuerySet } from '../sqlc/loader.js';
 import { inputArguments, withTestbed } from './setup.js';
 
@@ -24,15 +26,24 @@ export function defaultRaces(): string[][] {
 }
 
 export interface RaceRun {
-  readonly explorations: readonly RaceExploration[];
+  /** Every race of the run (with --shard, of this machine's part), in the run's order. */
+  readonly races: readonly RaceSummary[];
   readonly seed: number;
   readonly durationMs: number;
 }
 
+/** The races the options name (all by default), each with its seed: the run's seed plus its index. */
+export function raceJobs(options: RunOptions, seed: number): RaceJob[] {
+  return (options.races ?? defaultRaces()).map((names, index) => {
+    const raceSeed = (seed + index) | 0;
+    return { index, names, seed: raceSeed, mode: modeOf(options, names.length, raceSeed) };
+  });
+}
+
 /**
- * Explores the races the options name (all by default) on a fresh copy of the migrated schema.
- * `realWorkflows` (workflow mutants) run on PostgreSQL's side in place of their operation, judged
- * by the model's serial outcomes of the catalogue's workflows.
+ * Explores the races the options name (all by default; with --shard, this machine's part of them)
+ * on the workers, each worker with its explorer on a fresh copy of the migrated schema. Every race carries its own seed, so the result, in race order,
+ * does not depend on the number of workers.
  */
 export async function raceOn(
   testbed: Testbed,
@@ -40,20 +51,38 @@ export async function raceOn(
   queries: QuerySet,
   options: RunOptions,
   onRace?: (done: number, total: number) => void,
-  realWorkflows?: RealWorkflows,
 ): Promise<RaceRun> {
   const started = performance.now();
-  const races = options.races ?? defaultRaces();
   const seed = options.seed ?? Date.now() ^ (Math.random() * 0x100000000);
-  const runner = await RaceRunner.open(await testbed.copy('race'), queries, { overlap: options.overlap, timeoutMs: SCHEDULE_TIMEOUT_MS });
-  lifecycle.hold('race connections', () => runner.close());
-  const explorations: RaceExploration[] = [];
-  for (const [i, names] of races.entries()) {
-    onRace?.(i, races.length);
-    const raceSeed = (seed + i) | 0;
-    explorations.push(await explore(runner, racingWorkflows(names, options.variants, realWorkflows), modeOf(options, names.length, raceSeed), raceSeed));
-  }
-  return { explorations, seed, durationMs: performance.now() - started };
+  const jobs = inShard(raceJobs(options, seed), options.shard);
+  const explorer = { overlap: options.overlap, timeoutMs: SCHEDULE_TIMEOUT_MS };
+  let here: RaceRunner | undefined;
+  /** The explorer of a run on one worker, on the copy every worker 1 names "race". */
+  const runnerHere = async (): Promise<RaceRunner> => {
+    if (here === undefined) {
+      const runner = await RaceRunner.open(await testbed.copy(workerRole('race', 1)), queries, explorer);
+      lifecycle.hold('race connections', () => runner.close());
+      here = runner;
+    }
+    return here;
+  };
+  // Databases the worker threads had not dropped when the run ended (Ctrl-C): the run drops them with its own.
+  lifecycle.hold('race worker databases', () => testbed.databases.adoptRunRemnants());
+  let done = 0;
+  onRace?.(done, jobs.length);
+  const races = await runJobs<RaceJob, RaceSummary>({
+    jobs,
+    workers: options.workers,
+    lifecycle,
+    label: 'race workers',
+    here: async (job) => runRaceJob(await runnerHere(), job, options.variants),
+    threads: {
+      module: new URL('../race/race-worker.js', import.meta.url),
+      input: { database: workerDatabaseSetting(testbed, options.queryFiles), explorer, variants: options.variants } satisfies RaceWorkerInput,
+    },
+    onDone: () => onRace?.(++done, jobs.length),
+  });
+  return { races: races as RaceSummary[], seed, durationMs: performance.now() - started };
 }
 
 /**
@@ -77,29 +106,26 @@ export function checkRaceOptions(options: RunOptions): void {
 }
 
 /** The command that replays one schedule of a race, with every option the run depended on. */
-export function raceReplayCommand(exploration: RaceExploration, schedule: string, options: RunOptions): string {
-  const workflows = exploration.race.workflows;
-  const variants = workflows.flatMap((workflow) => (workflow.variant === undefined ? [] : [` --variant ${workflow.variant}`])).join('');
-  return `npx chatcheck race --pair ${workflows.map((workflow) => workflow.name).join(',')}${variants} --schedule ${schedule || '""'}${options.overlap ? '' : ' --no-overlap'}${inputArguments(options, false)}`;
+export function raceReplayCommand(race: RaceSummary, schedule: string, options: RunOptions): string {
+  const variants = race.variants.map((variant) => ` --variant ${variant}`).join('');
+  return `npx chatcheck race --pair ${race.pair.join(',')}${variants} --schedule ${schedule || '""'}${options.overlap ? '' : ' --no-overlap'}${inputArguments(options, false)}`;
 }
 
 export function describeRaceRun(run: RaceRun, options: RunOptions): string[] {
-  const schedules = run.explorations.reduce((sum, exploration) => sum + exploration.schedules, 0);
+  const schedules = run.races.reduce((sum, race) => sum + race.schedules, 0);
   const perSecond = run.durationMs > 0 ? Math.round((schedules / run.durationMs) * 1000) : 0;
-  const findings = run.explorations.filter((exploration) => exploration.finding !== undefined).length;
+  const findings = run.races.filter((race) => race.finding !== undefined).length;
   // Every race (no --pair): a line per clean race would bury the result; only findings and the summary.
-  const lines = describeRaces(run.explorations, (exploration, schedule) => raceReplayCommand(exploration, schedule, options), options.races !== undefined);
-  lines.push(`race: ${run.explorations.length} race${run.explorations.length === 1 ? '' : 's'}, ${schedules} schedules (${perSecond}/s), seed ${run.seed}: ${findings === 0 ? 'no finding' : `${findings} finding${findings === 1 ? '' : 's'}`}`);
+  const lines = describeRaces(run.races, (race, schedule) => raceReplayCommand(race, schedule, options), options.races !== undefined);
+  lines.push(`race: ${run.races.length} race${run.races.length === 1 ? '' : 's'}, ${schedules} schedules (${perSecond}/s), seed ${run.seed}: ${findings === 0 ? 'no finding' : `${findings} finding${findings === 1 ? '' : 's'}`}`);
   return lines;
 }
 
 export function raceFindingsJson(run: RaceRun, options: RunOptions): { findings: Record<string, unknown>[]; knownFindings: Record<string, unknown>[] } {
-  const findings = run.explorations.flatMap((exploration) =>
-    exploration.finding === undefined ? [] : [raceFindingJson(exploration, exploration.finding, raceReplayCommand(exploration, exploration.finding.execution.schedule, options))],
-  );
+  const findings = run.races.flatMap((race) => (race.finding === undefined ? [] : [{ ...race.finding.json, replay: raceReplayCommand(race, race.finding.schedule, options) }]));
   const seen = new Set<string>();
-  const knownFindings = run.explorations.flatMap((exploration) =>
-    exploration.known.flatMap(({ known }) => {
+  const knownFindings = run.races.flatMap((race) =>
+    race.known.flatMap((known) => {
       if (seen.has(known.id)) return [];
       seen.add(known.id);
       return [knownFindingJson(known)];
@@ -131,7 +157,7 @@ export async function runRaceCommand(options: RunOptions, print: (line: string) 
   return withTestbed('race', options, print, async (testbed, { queries }, { lifecycle, report, print: say }) => {
     const run = await raceWithProgress(testbed, lifecycle, queries, options);
     for (const line of describeRaceRun(run, options)) say(line);
-    const failed = run.explorations.some((exploration) => exploration.finding !== undefined);
+    const failed = run.races.some((race) => race.finding !== undefined);
     await report.finish({ ok: !failed, ...raceFindingsJson(run, options), stats: { race: raceRunStats(run) } });
     return failed ? EXIT_FINDING : EXIT_CONFORMS;
   });
@@ -139,5 +165,5 @@ export async function runRaceCommand(options: RunOptions, print: (line: string) 
 
 /** The race section of a report's stats: the seed, schedules and their rate, and each race. */
 export function raceRunStats(run: RaceRun): Record<string, unknown> {
-  return { seed: run.seed, ...raceStats(run.explorations, run.durationMs) };
+  return { seed: run.seed, ...raceStats(run.races, run.durationMs) };
 }

@@ -1,11 +1,13 @@
 import { SetupError } from '../errors.js';
 import { EXIT_CONFORMS, EXIT_FINDING } from '../exit-codes.js';
 import type { Lifecycle } from '../lifecycle.js';
-import { splitReplayPath, type RunOptions } from '../options.js';
+import { inShard, splitReplayPath, type RunOptions } from '../options.js';
+import { runJobs } from '../parallel/run-jobs.js';
+import { workerDatabaseSetting, workerRole } from '../parallel/worker-database.js';
 import type { Testbed } from '../postgres/testbed.js';
 import { plain } from '../report.js';
-import { openRealConnection } from '../sequential/connection.js';
-import type { RealWorkflows } from '../sequential/free-run.js';
+import { combineChunks, combinedProgress, runChunk, sequentialChunks, type Chunk, type ChunkProgress, type ChunkShape, type ChunkWorkerInput } from '../sequential/chunks.js';
+import { openRealConnection, type RealConnection } from '../sequential/connection.js';
 import { runSequential, type SequentialFinding, type SequentialPhase, type SequentialReport } from '../sequential/property.js';
 import type { QuerySet } from '../sqlc/loader.js';
 import { inputArguments, withTestbed } from './setup.js';
@@ -13,28 +15,60 @@ import { inputArguments, withTestbed } from './setup.js';
 export const DEFAULT_RUNS = 200;
 export const DEFAULT_MAX_COMMANDS = 50;
 
-/** Runs the sequential property on a fresh copy of the migrated schema. */
+/**
+ * Runs the sequential property, each worker on a fresh copy of the migrated schema. The runs are
+ * cut into fixed chunks (see sequentialChunks) — with --shard, this machine's part of them — run on
+ * the workers; the lowest failing chunk decides the finding, so the result does not depend on the
+ * number of workers. A replay (--path) is one runSequential call of its seed, as printed.
+ */
 export async function sequentialOn(
   testbed: Testbed,
   lifecycle: Lifecycle,
   queries: QuerySet,
   options: RunOptions,
   onProgress?: (runsDone: number, commands: number, phase: SequentialPhase) => void,
-  /** PostgreSQL's versions of workflows in place of the catalogue's (workflow mutants); the model keeps the spec. */
-  realWorkflows?: RealWorkflows,
 ): Promise<SequentialReport> {
-  const connection = await openRealConnection(await testbed.copy('sequential'), queries);
-  lifecycle.hold('sequential connection', () => connection.client.end());
-  return runSequential(connection, queries, {
-    runs: options.runs ?? DEFAULT_RUNS,
-    seed: options.seed,
-    ...splitReplayPath(options.path),
-    maxCommands: options.maxCommands ?? DEFAULT_MAX_COMMANDS,
-    stateEvery: options.stateEvery,
-    turns: options.turns,
-    onProgress,
-    realWorkflows,
+  let here: RealConnection | undefined;
+  /** The connection of a run on one worker (or of a replay), to the copy every worker 1 names "sequential". */
+  const connectHere = async (): Promise<RealConnection> => {
+    if (here === undefined) {
+      const connection = await openRealConnection(await testbed.copy(workerRole('sequential', 1)), queries);
+      lifecycle.hold('sequential connection', () => connection.client.end());
+      here = connection;
+    }
+    return here;
+  };
+  const runs = options.runs ?? DEFAULT_RUNS;
+  const shape: ChunkShape = { maxCommands: options.maxCommands ?? DEFAULT_MAX_COMMANDS, stateEvery: options.stateEvery, turns: options.turns, shorterSearchRuns: runs };
+  if (options.path !== undefined) {
+    return runSequential(await connectHere(), queries, { runs, seed: options.seed, ...splitReplayPath(options.path), ...shape, onProgress });
+  }
+
+  const started = performance.now();
+  const seed = options.seed ?? Date.now() ^ (Math.random() * 0x100000000);
+  // Databases the worker threads had not dropped when the run ended (Ctrl-C): the run drops them with its own.
+  lifecycle.hold('sequential worker databases', () => testbed.databases.adoptRunRemnants());
+  let failing = Infinity;
+  const reports = await runJobs<Chunk, SequentialReport, ChunkProgress>({
+    jobs: inShard(sequentialChunks(runs, seed), options.shard),
+    workers: options.workers,
+    lifecycle,
+    label: 'sequential workers',
+    here: async (chunk, progress) => runChunk(await connectHere(), queries, shape, chunk, progress),
+    threads: {
+      module: new URL('../sequential/chunk-worker.js', import.meta.url),
+      input: { database: workerDatabaseSetting(testbed, options.queryFiles), shape } satisfies ChunkWorkerInput,
+    },
+    // Once a chunk failed, no later one can change the finding: they need not start, and once every
+    // chunk before it has ended, those still running are abandoned.
+    skip: (index) => index > failing,
+    onDone: (index, report) => {
+      if (report.finding !== undefined) failing = Math.min(failing, index);
+    },
+    enough: (reports) => failing < Infinity && reports.slice(0, failing).every((report) => report !== undefined),
+    ...(onProgress ? { onProgress: combinedProgress(onProgress) } : {}),
   });
+  return combineChunks(reports, seed, performance.now() - started);
 }
 
 /** The most often the progress line is rewritten: ten times a second. */

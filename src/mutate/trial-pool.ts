@@ -1,5 +1,5 @@
-import { Worker } from 'node:worker_threads';
 import type { Lifecycle } from '../lifecycle.js';
+import { runJobs } from '../parallel/run-jobs.js';
 import type { CatalogueEntry, SourceFile } from './catalogue.js';
 import { runTrial, type Trial, type TrialSetting } from './mutant-trial.js';
 
@@ -21,13 +21,13 @@ export interface WorkerInput {
   readonly migrations: readonly SourceFile[];
 }
 
-export type WorkerRequest = { readonly index: number; readonly id: string; readonly seed: number; readonly role: string };
-export type WorkerReply = { readonly index: number; readonly trial: Trial } | { readonly index: number; readonly error: string };
+/** A trial as a thread is sent it: the mutant by id (the thread has its own catalogue). */
+export type TrialRequest = { readonly id: string; readonly seed: number; readonly role: string };
 
 /**
- * Runs the jobs on `workers` threads, each trial in databases of its own, and returns the trials
- * in job order — the same whatever the number of workers, since every job carries its own seed.
- * One worker runs in this thread. `onDone` hears of each trial as it ends.
+ * Runs the trials on `workers` workers (see runJobs: one here, the others in threads), each trial in
+ * databases of its own, and returns them in job order — the same whatever the number of workers,
+ * since every job carries its own seed. `onDone` hears of each trial as it ends.
  */
 export async function runTrials(
   jobs: readonly TrialJob[],
@@ -37,51 +37,19 @@ export async function runTrials(
   input: Omit<WorkerInput, 'server' | 'setting'>,
   onDone: (job: TrialJob, trial: Trial) => void = () => {},
 ): Promise<Trial[]> {
-  const trials: Trial[] = new Array<Trial>(jobs.length);
-  if (workers <= 1 || jobs.length <= 1) {
-    for (const [index, job] of jobs.entries()) {
-      trials[index] = await runTrial(setting, job.mutant, job.seed, job.role);
-      onDone(job, trials[index]!);
-    }
-    return trials;
-  }
-
   const { server, ...rest } = setting;
-  const workerInput: WorkerInput = { server: server.connectionString, setting: rest, ...input };
-  const threads: Worker[] = [];
-  // Ctrl-C: stop the threads before the run drops their databases.
-  lifecycle.hold('mutation workers', async () => {
-    await Promise.all(threads.map((thread) => thread.terminate()));
+  const trials = await runJobs<TrialJob, Trial>({
+    jobs,
+    workers,
+    lifecycle,
+    label: 'mutation workers',
+    here: (job) => runTrial(setting, job.mutant, job.seed, job.role),
+    threads: {
+      module: new URL('./trial-worker.js', import.meta.url),
+      input: { server: server.connectionString, setting: rest, ...input } satisfies WorkerInput,
+      message: (job): TrialRequest => ({ id: job.mutant.id, seed: job.seed, role: job.role }),
+    },
+    onDone: (index, trial) => onDone(jobs[index]!, trial),
   });
-  let next = 0;
-  await new Promise<void>((resolve, reject) => {
-    let running = 0;
-    const feed = (thread: Worker): void => {
-      if (next >= jobs.length) {
-        void thread.terminate();
-        if (--running === 0) resolve();
-        return;
-      }
-      const index = next++;
-      const job = jobs[index]!;
-      thread.postMessage({ index, id: job.mutant.id, seed: job.seed, role: job.role } satisfies WorkerRequest);
-    };
-    for (let i = 0; i < Math.min(workers, jobs.length); i++) {
-      const thread = new Worker(new URL('./trial-worker.js', import.meta.url), { workerData: workerInput });
-      threads.push(thread);
-      running++;
-      thread.on('message', (reply: WorkerReply) => {
-        if ('error' in reply) {
-          reject(new Error(`mutation worker: ${reply.error}`));
-          return;
-        }
-        trials[reply.index] = reply.trial;
-        onDone(jobs[reply.index]!, reply.trial);
-        feed(thread);
-      });
-      thread.on('error', reject);
-      feed(thread);
-    }
-  });
-  return trials;
+  return trials as Trial[];
 }

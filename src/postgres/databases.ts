@@ -95,17 +95,29 @@ export class OwnedDatabases {
   }
 
   /**
-   * Takes over the databases that other processes of the same run (test workers share a run id)
-   * created and did not get to drop, so that dropAll drops them too.
+   * Takes over the databases that other processes or threads of the same run (test workers share a
+   * run id; worker threads are terminated on Ctrl-C) created and did not get to drop, so that
+   * dropAll drops them too. A CREATE DATABASE a terminated thread had sent still runs to its end on
+   * the server: it is waited for (up to ADOPT_WAIT_MS), or its database would appear after the look.
    */
   async adoptRunRemnants(): Promise<void> {
-    const { rows } = await this.#admin.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE starts_with(datname, $1)`,
-      [`${DATABASE_PREFIX}${this.run}_`],
-    );
+    const prefix = `${DATABASE_PREFIX}${this.run}_`;
+    const deadline = Date.now() + ADOPT_WAIT_MS;
+    for (;;) {
+      const { rows: creating } = await this.#admin.query(
+        `SELECT 1 FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND state = 'active' AND starts_with(query, $1)`,
+        [`CREATE DATABASE "${prefix}`],
+      );
+      if (creating.length === 0 || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const { rows } = await this.#admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE starts_with(datname, $1)`, [prefix]);
     for (const { datname } of rows) this.#names.add(datname);
   }
 }
+
+/** The longest adoptRunRemnants waits for a CREATE DATABASE of the run still running. */
+const ADOPT_WAIT_MS = 30_000;
 
 export function newRunId(): string {
   return randomBytes(4).toString('hex');

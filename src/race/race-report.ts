@@ -5,9 +5,64 @@ import type { Finding } from './oracle.js';
 import { sessionLetter } from './schedule.js';
 import { renderTimeline } from './timeline.js';
 
+/**
+ * What exploring one race came to, as plain data: all the report prints and writes of it. Made in
+ * the thread that explored the race, so a race explored in a worker thread reports exactly what one
+ * explored here does.
+ */
+export interface RaceSummary {
+  /** The race's place in the run's list of races. */
+  readonly index: number;
+  /** The workflows by the names --pair takes. */
+  readonly pair: readonly string[];
+  readonly variants: readonly string[];
+  readonly schedules: number;
+  readonly interleavings: number;
+  readonly complete: boolean;
+  readonly sampled: number;
+  readonly serialOrders: number;
+  readonly serialOutcomes: number;
+  /** How many of the distinct serial outcomes PostgreSQL reached. */
+  readonly reached: number;
+  readonly known: readonly KnownFinding[];
+  readonly finding?: {
+    readonly kind: string;
+    readonly schedule: string;
+    /** The calls, the timeline and the verdict, one line each (describeFinding). */
+    readonly lines: readonly string[];
+    /** The finding for --json, all but its replay line (raceFindingJson). */
+    readonly json: Readonly<Record<string, unknown>>;
+  };
+  readonly durationMs: number;
+}
+
+export function summarizeRace(index: number, exploration: RaceExploration): RaceSummary {
+  const { finding } = exploration;
+  let described: RaceSummary['finding'];
+  if (finding !== undefined) {
+    const { replay: _replay, ...json } = raceFindingJson(exploration, finding, '');
+    described = { kind: finding.finding.kind, schedule: finding.execution.schedule, lines: describeFinding(exploration, finding), json };
+  }
+  return {
+    index,
+    pair: exploration.race.workflows.map((workflow) => workflow.name),
+    variants: variantsOf(exploration),
+    schedules: exploration.schedules,
+    interleavings: exploration.interleavings,
+    complete: exploration.complete,
+    sampled: exploration.sampled,
+    serialOrders: exploration.race.serialOrders,
+    serialOutcomes: exploration.race.serial.length,
+    reached: exploration.reached.size,
+    known: exploration.known.map(({ known }) => known),
+    ...(described === undefined ? {} : { finding: described }),
+    durationMs: exploration.durationMs,
+  };
+}
+
 /** A race's name as --pair takes it: `send,delete`. */
-export function raceName(exploration: RaceExploration): string {
-  return exploration.race.workflows.map((workflow) => workflow.name).join(',');
+export function raceName(race: RaceSummary): string {
+  return race.pair.join(',');
 }
 
 function variantsOf(exploration: RaceExploration): string[] {
@@ -15,31 +70,30 @@ function variantsOf(exploration: RaceExploration): string[] {
 }
 
 /** What the run did for one race, in a few words: `320 interleavings (all)`, `50 interleavings, then 50 sampled`. */
-function coverage(exploration: RaceExploration): string {
+function coverage(race: RaceSummary): string {
   const parts: string[] = [];
-  if (exploration.interleavings > 0) parts.push(`${exploration.interleavings} interleaving${exploration.interleavings === 1 ? '' : 's'}${exploration.complete ? ' (every one)' : ''}`);
-  if (exploration.sampled > 0) parts.push(`${exploration.sampled} sampled schedule${exploration.sampled === 1 ? '' : 's'}`);
-  if (parts.length === 0) parts.push(`${exploration.schedules} schedule${exploration.schedules === 1 ? '' : 's'}`);
+  if (race.interleavings > 0) parts.push(`${race.interleavings} interleaving${race.interleavings === 1 ? '' : 's'}${race.complete ? ' (every one)' : ''}`);
+  if (race.sampled > 0) parts.push(`${race.sampled} sampled schedule${race.sampled === 1 ? '' : 's'}`);
+  if (parts.length === 0) parts.push(`${race.schedules} schedule${race.schedules === 1 ? '' : 's'}`);
   return parts.join(', then ');
 }
 
 /** One line per race without a finding; a block per finding and per known finding. */
-export function describeRaces(explorations: readonly RaceExploration[], replay: (exploration: RaceExploration, schedule: string) => string, cleanLines = true): string[] {
+export function describeRaces(races: readonly RaceSummary[], replay: (race: RaceSummary, schedule: string) => string, cleanLines = true): string[] {
   const lines: string[] = [];
-  for (const exploration of explorations) {
-    const variants = variantsOf(exploration);
-    const title = `${raceName(exploration)}${variants.length > 0 ? ` (${variants.join(', ')})` : ''}`;
-    const reached = `${exploration.reached.size} of ${exploration.race.serial.length} serial outcome${exploration.race.serial.length === 1 ? '' : 's'} reached`;
-    if (exploration.finding === undefined) {
-      if (cleanLines) lines.push(`race ${title}: ${coverage(exploration)}, ${reached}: no finding${exploration.known.length > 0 ? ` beyond the known ${exploration.known.map(({ known }) => known.id).join(', ')}` : ''}`);
+  for (const race of races) {
+    const title = `${raceName(race)}${race.variants.length > 0 ? ` (${race.variants.join(', ')})` : ''}`;
+    const reached = `${race.reached} of ${race.serialOutcomes} serial outcome${race.serialOutcomes === 1 ? '' : 's'} reached`;
+    if (race.finding === undefined) {
+      if (cleanLines) lines.push(`race ${title}: ${coverage(race)}, ${reached}: no finding${race.known.length > 0 ? ` beyond the known ${race.known.map((known) => known.id).join(', ')}` : ''}`);
       continue;
     }
-    lines.push(`race ${title}: ${coverage(exploration)}: ${exploration.finding.finding.kind} in schedule ${exploration.finding.execution.schedule || '(serial)'}:`);
-    lines.push(...describeFinding(exploration, exploration.finding).map((line) => `  ${line}`));
-    lines.push(`replay: ${replay(exploration, exploration.finding.execution.schedule)}`);
+    lines.push(`race ${title}: ${coverage(race)}: ${race.finding.kind} in schedule ${race.finding.schedule || '(serial)'}:`);
+    lines.push(...race.finding.lines.map((line) => `  ${line}`));
+    lines.push(`replay: ${replay(race, race.finding.schedule)}`);
   }
-  for (const exploration of explorations) {
-    for (const { known } of exploration.known) lines.push(`known finding ${known.id}: ${known.kind} in race ${known.race.join(',')}, reproduced (replay: npx chatcheck race --pair ${known.race.join(',')} --schedule ${known.schedule})`);
+  for (const race of races) {
+    for (const known of race.known) lines.push(`known finding ${known.id}: ${known.kind} in race ${known.race.join(',')}, reproduced (replay: npx chatcheck race --pair ${known.race.join(',')} --schedule ${known.schedule})`);
   }
   return lines;
 }
@@ -99,23 +153,24 @@ export function knownFindingJson(known: KnownFinding): Record<string, unknown> {
   return { mode: 'race', ...known };
 }
 
-/** Stats for --json: schedules and their rate, and per race what was covered and reached. */
-export function raceStats(explorations: readonly RaceExploration[], durationMs: number): Record<string, unknown> {
-  const schedules = explorations.reduce((sum, exploration) => sum + exploration.schedules, 0);
+/** Stats for --json: schedules and their rate, and per race (by its place in the run) what was covered and reached. */
+export function raceStats(races: readonly RaceSummary[], durationMs: number): Record<string, unknown> {
+  const schedules = races.reduce((sum, race) => sum + race.schedules, 0);
   return {
     schedules,
     schedulesPerSecond: durationMs > 0 ? Math.round((schedules / durationMs) * 1000) : null,
     durationMs: Math.round(durationMs),
-    races: explorations.map((exploration) => ({
-      pair: raceName(exploration),
-      variants: variantsOf(exploration),
-      schedules: exploration.schedules,
-      interleavings: exploration.interleavings,
-      everyInterleaving: exploration.complete,
-      sampled: exploration.sampled,
-      serialOrders: exploration.race.serialOrders,
-      serialOutcomes: exploration.race.serial.length,
-      serialOutcomesReached: exploration.reached.size,
+    races: races.map((race) => ({
+      index: race.index,
+      pair: raceName(race),
+      variants: race.variants,
+      schedules: race.schedules,
+      interleavings: race.interleavings,
+      everyInterleaving: race.complete,
+      sampled: race.sampled,
+      serialOrders: race.serialOrders,
+      serialOutcomes: race.serialOutcomes,
+      serialOutcomesReached: race.reached,
     })),
   };
 }

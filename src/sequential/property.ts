@@ -32,6 +32,8 @@ export interface SequentialOptions {
   readonly onProgress?: ((runsDone: number, commands: number, phase: SequentialPhase) => void) | undefined;
   /** How many more seeds look for a shorter counterexample after a finding (default SHORTER_SEARCHES; mutate wants 0). */
   readonly shorterSearches?: number | undefined;
+  /** Runs of each of those seeds (default `runs`): a chunk of a longer run looks as far as the whole run would. */
+  readonly shorterSearchRuns?: number | undefined;
   /**
    * Workflows PostgreSQL runs in another version than the catalogue's (`chatcheck mutate`'s
    * workflow mutants), by operation; the model keeps the spec. See WorldSetting.realWorkflows.
@@ -121,6 +123,7 @@ export async function runSequential(connection: RealConnection, internal: QueryS
   /** One fast-check search: a finding (shrunk) or none, how many runs it made, and the hash of the first case it ran. */
   const search = async (
     seed: number,
+    runs: number,
     turns: boolean,
     replay: { path?: string | undefined; replayPath?: string | undefined },
   ): Promise<{ runs: number; finding: SequentialFinding | undefined; firstCase: string | undefined }> => {
@@ -155,7 +158,7 @@ export async function runSequential(connection: RealConnection, internal: QueryS
       },
     );
     // (async: fast-check throws at once when it cannot walk a path.)
-    const details = await (async () => fc.check(property, { numRuns: options.runs, seed, ...(replay.path ? { path: replay.path } : {}), endOnFailure: false }))().catch((error: unknown) => {
+    const details = await (async () => fc.check(property, { numRuns: runs, seed, ...(replay.path ? { path: replay.path } : {}), endOnFailure: false }))().catch((error: unknown) => {
       // fast-check cannot walk a path, or a command list's replayPath, that another case printed.
       if (replay.path !== undefined && error instanceof Error && /Unable to replay|replayPath/.test(error.message)) throw misfitPath(options, `fast-check: ${error.message}`);
       throw error;
@@ -164,7 +167,7 @@ export async function runSequential(connection: RealConnection, internal: QueryS
   };
 
   const seed = options.seed ?? Date.now() ^ (Math.random() * 0x100000000);
-  const first = await search(seed, options.turns ?? true, options);
+  const first = await search(seed, options.runs, options.turns ?? true, options);
   // The path led to another case than the one printed with it: other options (--max-commands,
   // --no-turns) or another chatcheck. Whatever it shows, it is not a replay.
   if (options.path !== undefined && first.firstCase === undefined) throw misfitPath(options, 'it leads to no case at all');
@@ -177,7 +180,7 @@ export async function runSequential(connection: RealConnection, internal: QueryS
     let shortest: SequentialFinding = finding;
     phase = 'searching';
     for (let attempt = 1; attempt <= (options.shorterSearches ?? SHORTER_SEARCHES) && shortest.commands.length > 1; attempt++) {
-      const { finding: shorter } = await search((seed + attempt) | 0, false, {});
+      const { finding: shorter } = await search((seed + attempt) | 0, options.shorterSearchRuns ?? options.runs, false, {});
       // Of the same kind only: a tester bug must not hide a divergence, nor the reverse.
       if (shorter !== undefined && shorter.kind === shortest.kind && shorter.commands.length < shortest.commands.length) shortest = shorter;
     }
