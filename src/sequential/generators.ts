@@ -282,8 +282,8 @@ export function commandArbitraries(vocabulary: Vocabulary, reach: FixtureReach =
     { weight: 1, arbitrary: fc.constantFrom('a\\nb', 'token=abc123', 'Bearer abcdefgh') },
     ...literals,
   );
-  /** A NOT NULL text column written by a direct query call. */
-  const requiredText = literal(orNull(text));
+  /** A NOT NULL text column written by a direct query call (NULL one time in ten). */
+  const requiredText = orNullArg(literal(text));
   const nullableText = literal(fc.option(text, { nil: null, freq: 3 }));
   /** Optional body fields of the daemon: absent, '' (→ NULL in the handler) or a value. */
   const optionalField = fc.option(text, { nil: undefined, freq: 3 });
@@ -313,7 +313,7 @@ export function commandArbitraries(vocabulary: Vocabulary, reach: FixtureReach =
     query('FixtureMoveAgent', { runtime_id: ref('agent_runtime'), id: ref('agent') }),
     query('FixtureSetAgentMaxConcurrentTasks', { max_concurrent_tasks: maxConcurrentTasks, id: ref('agent') }),
     // Half the time the runtime of a task: the offline sweep fails only tasks in flight on an offline runtime.
-    query('FixtureSetRuntimeStatus', { status: literal(orNull(oneOf('online', 'offline'))), id: runtimeArg }),
+    query('FixtureSetRuntimeStatus', { status: orNullArg(literal(oneOf('online', 'offline'))), id: runtimeArg }),
     query('FixtureRewriteTask', { id: ref('agent_task_queue') }),
     query('FixtureRewriteMessage', { id: ref('chat_message') }),
     query('FixtureDeleteAgent', { id: ref('agent') }),
@@ -475,9 +475,10 @@ export function commandArbitraries(vocabulary: Vocabulary, reach: FixtureReach =
   /**
    * The session's agent moved to another runtime, and a second message: the claim on the newest
    * task's runtime then meets the agent's older task, queued for the runtime it left (ClaimTask's
-   * "another runtime's task stays dispatched" branch).
+   * "another runtime's task stays dispatched" branch). One time in six the runtime the session was
+   * stamped with is then deleted (refused while an agent still uses it): its sessions keep nothing of it.
    */
-  const moveAndSendAgain = fc.tuple(ref('agent_runtime'), content);
+  const moveAndSendAgain = fc.tuple(ref('agent_runtime'), content, fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }));
   const agentOf = (session: Arg): Arg => columnOf(session, 'chat_session', 'agent_id', { ref: 'agent', pick: 0 });
   // A tuple, not a chain on the session: fast-check shrinks each part of a tuple on its own.
   const pinStep = workflow('PinTaskSession', fc.constant(onClaimedTask), { session_id: optionalField, work_dir: optionalField });
@@ -517,7 +518,13 @@ export function commandArbitraries(vocabulary: Vocabulary, reach: FixtureReach =
         scans ? command('query', 'FixtureScanWithoutIndexes', {}) : undefined,
         create,
         first === undefined ? undefined : send(session, first),
-        ...(moved === undefined ? [] : [command('query', 'FixtureMoveAgent', { runtime_id: moved[0], id: agentOf(session) }), send(session, moved[1])]),
+        ...(moved === undefined
+          ? []
+          : [
+              command('query', 'FixtureMoveAgent', { runtime_id: moved[0], id: agentOf(session) }),
+              send(session, moved[1]),
+              ...(moved[2] ? [command('query', 'FixtureDeleteRuntime', { id: columnOf(session, 'chat_session', 'runtime_id', { ref: 'agent_runtime', pick: 0 }) })] : []),
+            ]),
         pending ? command('query', 'GetPendingChatTask', { chat_session_id: session }) : undefined,
         ...(rewrite
           ? [
