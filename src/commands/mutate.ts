@@ -61,26 +61,25 @@ export async function runMutateCommand(options: RunOptions, print: (line: string
     say(`mutate: ${selected.length} of ${catalogue.length} mutants${shard} (${selected.length - counted.length} equivalent, not run), ${options.seeds} seed${options.seeds === 1 ? '' : 's'} each, ${Math.min(options.workers, Math.max(jobs.length, 1))} worker(s), seed ${seed}`);
 
     const meter = progressMeter('mutate', jobs.length, lifecycle);
-    // As each mutant's last seed ends: a survivor is printed at once, and the report of a run
-    // stopped by Ctrl-C keeps every mutant finished so far.
+    // As each mutant's last seed ends its result is made: a survivor is printed at once, and the
+    // report of a run stopped by Ctrl-C keeps every mutant finished so far.
     const pending = new Map(counted.map((mutant) => [mutant.id, { mutant, trials: [] as Trial[] }]));
-    const finished: MutantResult[] = selected.filter((mutant) => mutant.equivalent !== undefined).map((mutant) => mutantResult(mutant, []));
+    const finished = new Map(selected.filter((mutant) => mutant.equivalent !== undefined).map((mutant) => [mutant.id, mutantResult(mutant, [])]));
     const onTrial = (job: TrialJob, trial: Trial): void => {
       meter.tick();
       const entry = pending.get(job.mutant.id)!;
       entry.trials[job.k] = trial;
       if (entry.trials.filter(Boolean).length < options.seeds) return;
       const result = mutantResult(entry.mutant, entry.trials);
-      finished.push(result);
-      report.partial = { score: mutationScore(finished), mutants: [...finished] };
+      finished.set(result.id, result);
+      report.partial = { score: mutationScore([...finished.values()]), mutants: [...finished.values()] };
       if (result.status === 'survived') {
         meter.clear();
         say(mutationTable([result])[0]!);
       }
     };
-    let trials: Trial[];
     try {
-      trials = await runTrials(
+      await runTrials(
         jobs,
         { server: testbed.server.target, run: testbed.databases.run, template: testbed.template, queryFiles: options.queryFiles, migrations, scratch },
         options.workers,
@@ -92,9 +91,8 @@ export async function runMutateCommand(options: RunOptions, print: (line: string
       meter.clear();
     }
 
-    const byMutant = new Map<string, Trial[]>();
-    jobs.forEach((job, i) => byMutant.set(job.mutant.id, [...(byMutant.get(job.mutant.id) ?? []), trials[i]!]));
-    const results: MutantResult[] = selected.map((mutant) => mutantResult(mutant, byMutant.get(mutant.id) ?? []));
+    // Every mutant has finished (runTrials ran every trial): its result, in catalogue order.
+    const results: MutantResult[] = selected.map((mutant) => finished.get(mutant.id)!);
     // Survivors were printed as they were found; the table repeats them first, above the killed.
     for (const line of mutationTable(results)) say(line);
     const survived = results.some((result) => result.status === 'survived');
