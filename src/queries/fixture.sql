@@ -65,9 +65,13 @@ UPDATE agent_task_queue SET priority = priority WHERE id = @id;
 
 -- name: FixtureRewriteFirstQueuedTask :exec
 -- FixtureRewriteTask on the agent's queued task that a claim takes first (priority DESC, created_at
--- ASC): it moves behind the agent's other queued tasks in every scan.
+-- ASC), while it is not yet stored after all the agent's other queued tasks. The new version may
+-- take a line pointer that pruning freed early in the page, so one rewrite moves it behind the
+-- others only some of the time; the turn repeats it (see generators.ts), and once it is behind,
+-- the guard makes a repeat change nothing.
 UPDATE agent_task_queue SET priority = priority
-WHERE id = (SELECT id FROM agent_task_queue WHERE agent_id = @agent_id AND status = 'queued' ORDER BY priority DESC, created_at ASC, id LIMIT 1);
+WHERE id = (SELECT id FROM agent_task_queue WHERE agent_id = @agent_id AND status = 'queued' ORDER BY priority DESC, created_at ASC, id LIMIT 1)
+  AND ctid < (SELECT max(ctid) FROM agent_task_queue WHERE agent_id = @agent_id AND status = 'queued');
 
 -- name: FixtureRewriteMessage :exec
 -- As FixtureRewriteTask, for a message (nothing at 60b updates one: without this every scan meets

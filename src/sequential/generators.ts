@@ -146,6 +146,12 @@ const newSession = fc.oneof({ weight: 10, arbitrary: pathRef('agent') }, { weigh
   fc.record({ agent_id: fc.constant(agent), workspace_id: usually(columnOf(agent, 'agent', 'workspace_id', { ref: 'workspace', pick: 0 }), 'workspace'), user_id: ref('user') }),
 );
 
+/** A session as the product creates one: an agent's (that may be gone), in its workspace. */
+const sessionOfAnAgent = fc
+  .nat({ max: 7 })
+  .map((pick): Arg => ({ ref: 'agent', pick }))
+  .chain((agent) => fc.record({ agent_id: fc.constant(agent), workspace_id: fc.constant(columnOf(agent, 'agent', 'workspace_id', { ref: 'workspace', pick: 0 })), user_id: ref('user') }));
+
 const json: fc.Arbitrary<Json> = fc.record({ pr_url: fc.constant(''), output: plainText, session_id: plainText, work_dir: plainText });
 
 /** An agent's capacity: 1 or 2 mostly (a claim stops at the first or second task in flight), 0 (it claims nothing), back to the default 6, or NULL (23502). */
@@ -490,14 +496,20 @@ export function commandArbitraries(vocabulary: Vocabulary, reach: FixtureReach =
       // One turn in four first turns index scans off for the rest of the run: most runs then read by sequential scans from some turn on.
       fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
       fc.option(workflow('CreateChatSession', newSession), { nil: undefined, freq: 2 }),
+      // The session a turn with a rewrite creates when it creates none: without a live session (half
+      // the turns) its sends find none (404).
+      workflow('CreateChatSession', sessionOfAnAgent),
       step(content),
       fc.option(moveAndSendAgain, { nil: undefined, freq: 6 }),
       // The page reopened while tasks wait: the pending task the frontend shows (the newest of several, after a second send).
       sometimesRead,
       // One turn in three, the task the claim takes first and the older of the two newest messages
       // stored anew, and index scans off (a rewrite in place leaves index order as it was): later
-      // scans meet them out of insertion order.
-      fc.oneof({ weight: 2, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+      // scans meet them out of insertion order. The turn sends again first (creating a session if it
+      // created none), so the claim chooses between two queued tasks of one agent at one priority:
+      // only created_at orders them (with a single send, a claim without that ORDER BY item went
+      // unseen at four seeds in ten).
+      fc.option(content, { nil: undefined, freq: 3 }),
       step(workflow('ClaimTask', fc.constant(newestTaskRuntimeRoute))),
       step(workflow('StartTask', fc.constant(onClaimedTask))),
       // The page reopened with the task running: the creator's running indicator and the session's pending task.
@@ -511,9 +523,10 @@ export function commandArbitraries(vocabulary: Vocabulary, reach: FixtureReach =
       sometimesRead,
       sometimesRead,
     )
-    .map(([session, scans, create, first, moved, pending, rewrite, claim, start, running, pins, resume, end, resumeAfter, messagesAfter]) => {
+    .map(([session, scans, maybeCreate, sessionToSendTwice, first, moved, pending, rewrite, claim, start, running, pins, resume, end, resumeAfter, messagesAfter]) => {
       const { session_id: _, ...creator } = creatorRoute(session);
       const readResume = command('query', 'GetLastChatTaskSession', { chat_session_id: session });
+      const create = maybeCreate ?? (rewrite !== undefined ? sessionToSendTwice : undefined);
       return [
         scans ? command('query', 'FixtureScanWithoutIndexes', {}) : undefined,
         create,
@@ -526,10 +539,12 @@ export function commandArbitraries(vocabulary: Vocabulary, reach: FixtureReach =
               ...(moved[2] ? [command('query', 'FixtureDeleteRuntime', { id: columnOf(session, 'chat_session', 'runtime_id', { ref: 'agent_runtime', pick: 0 }) })] : []),
             ]),
         pending ? command('query', 'GetPendingChatTask', { chat_session_id: session }) : undefined,
-        ...(rewrite
+        ...(rewrite !== undefined
           ? [
+              send(session, rewrite),
               command('query', 'FixtureScanWithoutIndexes', {}),
-              command('query', 'FixtureRewriteFirstQueuedTask', { agent_id: agentOf(session) }),
+              // Three times: see FixtureRewriteFirstQueuedTask.
+              ...Array.from({ length: 3 }, () => command('query', 'FixtureRewriteFirstQueuedTask', { agent_id: agentOf(session) })),
               command('query', 'FixtureRewriteMessage', { id: { ref: 'chat_message', pick: -2 } }),
             ]
           : []),
