@@ -10,6 +10,7 @@ import { DEFAULT_MAX_COMMANDS, DEFAULT_RUNS, runSequentialCommand } from './comm
 import { packageRoot } from './paths.js';
 import { runMergeCommand } from './commands/merge.js';
 import { runMutateCommand } from './commands/mutate.js';
+import { runReplayCommand } from './commands/replay.js';
 import { availableParallelism } from 'node:os';
 import { CHUNK_RUNS } from './sequential/chunks.js';
 
@@ -47,17 +48,34 @@ function withRaceOptions(command: Command): Command {
     .addOption(new Option('--no-overlap', 'step autocommit statements whole: never overlap two of them'));
 }
 
+/** What the output options say of the terminal, the progress line, NO_COLOR and --quiet. */
+const OUTPUT_HELP = `
+Output: on a terminal, a run that takes over 2 s shows a live line (done, total, time left),
+rewritten in place and erased before the summary; piped output (a CI log), TERM=dumb and --quiet
+show none. chatcheck writes no colour at all, so NO_COLOR has nothing to turn off: stdout holds no
+escape code unless it is a terminal. --json, --junit, --save and --report are checked before the
+run starts (a bad path is an error, exit 2); a --save or --report directory is created at the end
+of the run if its parent exists. The lines "saved case: FILE" and "race page: FILE" name what was
+written into them.`;
+
+/**
+ * Where a run's result goes besides stdout, and how much stdout says: --junit and --quiet on check,
+ * sequential, race and mutate; --save on the commands that find cases, --report on those with races.
+ */
+function withOutputOptions(command: Command, directories: { readonly save: boolean; readonly report: boolean }): Command {
+  command.addOption(new Option('--junit <file>', 'also write the report as JUnit XML to this file: a testsuite per part of the run, a testcase per property, race or mutant; a finding is a failure that carries its shrunk counterexample and its replay command'));
+  if (directories.save) command.addOption(new Option('--save <dir>', 'write every finding as a case file (JSON, independent of the seed) into this directory; "chatcheck replay FILE" runs one again'));
+  if (directories.report) command.addOption(new Option('--report <dir>', 'write a self-contained HTML page per race finding (a timeline of its sessions and the verdict) and an index page into this directory'));
+  return command
+    .addOption(new Option('--quiet', 'print only the summary lines and the findings: no setup lines, no line per race, no progress line'))
+    .addHelpText('after', OUTPUT_HELP);
+}
+
 /** `--workers`: mutate, sequential, race and check. */
 function withWorkersOption(command: Command, what: string): Command {
   return command.addOption(
     new Option('--workers <n>', `workers, each with its own databases (default: the cores, ${availableParallelism()} here); ${what}, so results do not depend on n`).argParser(positiveInteger),
   );
-}
-
-function notYet(name: string): (options: RawOptions) => Promise<number> {
-  return async () => {
-    throw new SetupError(`"chatcheck ${name}" is not available in this version`, 'run "chatcheck check" for the conformance run this version has');
-  };
 }
 
 export function buildProgram(result: { exitCode: number }): Command {
@@ -67,39 +85,43 @@ export function buildProgram(result: { exitCode: number }): Command {
     .helpOption('--help', 'show this help')
     .addHelpText('after', `
 Every command takes --database-url, --queries (repeatable), --migrations, --sqlc, --seed and --json;
-"chatcheck check --help" describes them and the options of the sequential property and the race
-explorer, which check runs both. Without a command, chatcheck runs check.
+check, sequential, race and mutate also take --junit and --quiet, and check, sequential and race
+--save (case files); check and race --report (HTML pages of race findings). "chatcheck check --help"
+describes them and the options of the sequential property and the race explorer, which check runs
+both. Without a command, chatcheck runs check.
 
 Exit codes:
   0  the queries conform (no finding)
   1  a finding: the SQL and the model disagree
   2  usage or setup error (bad option, unreachable server, broken migration or query file)
   3  internal error in chatcheck (a bug: please report it with the printed stack trace)
-  130, 143  interrupted by SIGINT (Ctrl-C) or SIGTERM: no findings reported; --json says "interrupted": true
+  130, 143  interrupted by SIGINT (Ctrl-C) or SIGTERM: no findings reported; --json says "interrupted": true,
+            --junit holds an error testcase that says so
 
 PostgreSQL: --database-url, else DATABASE_URL, else a postgres:17 container when a Docker runtime
 is reachable, else an embedded PostgreSQL 17. chatcheck only writes to databases it creates
-(named chatcheck_*) and drops them when it ends, also on Ctrl-C.`);
+(named chatcheck_*) and drops them when it ends, also on Ctrl-C.
+${OUTPUT_HELP}`);
 
   const action = (run: (options: RawOptions) => Promise<number>) => async (options: RawOptions) => {
     result.exitCode = await run(options);
   };
 
-  withWorkersOption(withRaceOptions(withSequentialOptions(withCommonOptions(program.command('check', { isDefault: true })))), 'every sequential chunk and every race has its own seed from --seed')
+  withWorkersOption(withOutputOptions(withRaceOptions(withSequentialOptions(withCommonOptions(program.command('check', { isDefault: true })))), { save: true, report: true }), 'every sequential chunk and every race has its own seed from --seed')
     .addOption(new Option('--shard <i/n>', 'take the i-th of n fixed parts of the sequential chunks and of the races (for a CI matrix; combine the --json reports with "chatcheck merge")').argParser(shardOption))
     .description('the whole conformance run (default command)')
     .action(action((raw) => runCheck(resolveOptions(raw))));
 
-  withWorkersOption(withSequentialOptions(withCommonOptions(program.command('sequential'))), `the runs are cut into chunks of ${CHUNK_RUNS}, each with its own seed from --seed, and the lowest failing chunk is the finding`)
+  withWorkersOption(withOutputOptions(withSequentialOptions(withCommonOptions(program.command('sequential'))), { save: true, report: false }), `the runs are cut into chunks of ${CHUNK_RUNS}, each with its own seed from --seed, and the lowest failing chunk is the finding`)
     .description('random command sequences on the model and on PostgreSQL, compared after every command')
     .action(action((raw) => runSequentialCommand(resolveOptions(raw))));
 
-  withWorkersOption(withRaceOptions(withCommonOptions(program.command('race'))), 'every race has its own seed from --seed')
+  withWorkersOption(withOutputOptions(withRaceOptions(withCommonOptions(program.command('race'))), { save: true, report: true }), 'every race has its own seed from --seed')
     .addOption(new Option('--runs <n>', 'N random schedules per race, shrunk on a finding, instead of the budgeted walk').argParser(positiveInteger))
     .description('concurrent workflows interleaved statement by statement on separate connections, judged by the model')
     .action(action((raw) => runRaceCommand(resolveOptions(raw))));
 
-  withWorkersOption(withCommonOptions(program.command('mutate')), "every trial has its own seed from --seed, the mutant's id and the seed's number")
+  withWorkersOption(withOutputOptions(withCommonOptions(program.command('mutate')), { save: false, report: false }), "every trial has its own seed from --seed, the mutant's id and the seed's number")
     .description('small wrong versions of the SQL, the schema and the workflows, each run against the sequential property and the races: which the suite catches')
     .addOption(new Option('--list', 'print the catalogue (id, family, description) and exit'))
     .addOption(new Option('--mutant <id>', 'run only this mutant; repeatable').argParser(collect))
@@ -114,13 +136,18 @@ server refuses them) are listed with their reason and left out of the score.`)
     .command('merge')
     .argument('<reports...>', 'the --json reports of the shards of one mutate or check run')
     .addOption(new Option('--json <file>', 'write the merged report as JSON to this file'))
+    .addOption(new Option('--junit <file>', 'write the merged report as JUnit XML to this file (as the commands\' --junit)'))
     .description('combine the --json reports of "mutate --shard" (or "check --shard") runs into one report (and one score)')
-    .action(async (files: string[], raw: { json?: string }) => {
-      result.exitCode = await runMergeCommand(files, raw.json);
+    .action(async (files: string[], raw: { json?: string; junit?: string }) => {
+      const resolved = (file: string | undefined) => (file === undefined ? undefined : path.resolve(file));
+      result.exitCode = await runMergeCommand(files, { json: resolved(raw.json), junit: resolved(raw.junit) });
     });
-  withCommonOptions(program.command('replay').argument('<case.json>', 'a recorded case file'))
-    .description('replay a recorded finding (not yet available)')
-    .action(action(notYet('replay')));
+  withCommonOptions(program.command('replay').argument('<case.json>', 'a case file written by --save'))
+    .addOption(new Option('--psql <file>', 'also write the case for psql: a sequential case as a SQL script (setup rows, the statements with their values, a query showing the bad state); a race as an isolation-tester spec and a shell script playing the schedule with two psql sessions'))
+    .description('run a recorded finding (a case file) again: exit 1 while it reproduces, 0 once it no longer does, 2 when the file cannot be read as a case')
+    .action(async (file: string, raw: RawOptions & { psql?: string }) => {
+      result.exitCode = await runReplayCommand(file, resolveOptions(raw), { psql: raw.psql });
+    });
 
   for (const command of [program, ...program.commands]) {
     command.exitOverride().configureOutput({ outputError: () => {} });

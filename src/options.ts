@@ -21,6 +21,10 @@ export interface RawOptions {
   stateEvery?: number;
   turns?: boolean;
   json?: string;
+  junit?: string;
+  save?: string;
+  report?: string;
+  quiet?: boolean;
   pair?: string[][];
   variant?: string[];
   exhaustive?: boolean;
@@ -58,6 +62,14 @@ export interface RunOptions {
   /** false: generate single commands only, no chat turns (how a shorter counterexample was found). */
   readonly turns: boolean | undefined;
   readonly jsonFile: string | undefined;
+  /** --junit: the report as JUnit XML, absolute. */
+  readonly junitFile: string | undefined;
+  /** --save: the directory each finding's case file is written to, absolute. */
+  readonly saveDir: string | undefined;
+  /** --report: the directory the race findings' HTML pages are written to, absolute. */
+  readonly reportDir: string | undefined;
+  /** --quiet: print only the summary lines and the findings (no setup lines, no per-race lines, no progress line). */
+  readonly quiet: boolean;
   /** The races to explore, each 2 or 3 workflow names (undefined: every pair, and the default triple). */
   readonly races: readonly (readonly string[])[] | undefined;
   readonly variants: readonly string[];
@@ -97,6 +109,10 @@ export function resolveOptions(raw: RawOptions): RunOptions {
     stateEvery: raw.stateEvery,
     turns: raw.turns,
     jsonFile: raw.json === undefined ? undefined : path.resolve(raw.json),
+    junitFile: raw.junit === undefined ? undefined : path.resolve(raw.junit),
+    saveDir: raw.save === undefined ? undefined : path.resolve(raw.save),
+    reportDir: raw.report === undefined ? undefined : path.resolve(raw.report),
+    quiet: raw.quiet ?? false,
     races: raw.pair,
     variants: raw.variant ?? [],
     exhaustive: raw.exhaustive ?? false,

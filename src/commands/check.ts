@@ -4,7 +4,7 @@ import type { RunOptions } from '../options.js';
 import { runPlumbing } from '../plumbing.js';
 import { connect } from '../postgres/databases.js';
 import { checkRaceOptions, describeRaceRun, raceFindingsJson, raceRunStats, raceWithProgress } from './race.js';
-import { checkReplayOptions, describeSequential, findingJson, sequentialOn, sequentialStats } from './sequential.js';
+import { checkReplayOptions, describeSequential, findingJson, sequentialStats, sequentialWithProgress } from './sequential.js';
 import { namesAbbreviated, withTestbed } from './setup.js';
 
 /**
@@ -18,21 +18,21 @@ export async function runCheck(options: RunOptions, print: (line: string) => voi
   checkRaceOptions(options);
   checkReplayOptions(options);
   checkShardOptions(options);
-  return withTestbed('check', options, print, async (testbed, { queries, underTest }, { lifecycle, report, print: say }) => {
+  return withTestbed('check', options, print, async (testbed, { queries, underTest }, { lifecycle, report, print: say, detail, progress }) => {
     const client = await connect(await testbed.copy('check'));
     lifecycle.hold('check connection', () => client.end());
 
     const plumbing = await runPlumbing(client, underTest, queries);
     const calls = plumbing.steps.filter((step) => underTest.has(step.query));
-    say(`plumbing: ran ${new Set(calls.map((step) => step.query)).size} queries (${calls.length} calls) on PostgreSQL ${report.server?.version ?? 'unknown'}; the server accepted every one`);
-    if (plumbing.notRun.length > 0) say(`plumbing: no fixture call for ${namesAbbreviated(plumbing.notRun, 'other query', 'other queries')} (loaded and checked, not run)`);
+    detail(`plumbing: ran ${new Set(calls.map((step) => step.query)).size} queries (${calls.length} calls) on PostgreSQL ${report.server?.version ?? 'unknown'}; the server accepted every one`);
+    if (plumbing.notRun.length > 0) detail(`plumbing: no fixture call for ${namesAbbreviated(plumbing.notRun, 'other query', 'other queries')} (loaded and checked, not run)`);
 
-    if (options.shard !== undefined) say(`shard: part ${options.shard.index} of ${options.shard.count} of the sequential chunks and of the races`);
-    const sequential = await sequentialOn(testbed, lifecycle, queries, options);
+    if (options.shard !== undefined) detail(`shard: part ${options.shard.index} of ${options.shard.count} of the sequential chunks and of the races`);
+    const sequential = await sequentialWithProgress(testbed, lifecycle, queries, options, progress('sequential', 'runs'));
     for (const line of describeSequential(sequential, options)) say(line);
 
     // --runs and --seed shape the sequential property; the explorer keeps its budget and seeds from --seed.
-    const race = await raceWithProgress(testbed, lifecycle, queries, { ...options, runs: undefined });
+    const race = await raceWithProgress(testbed, lifecycle, queries, { ...options, runs: undefined }, progress('race', 'races'));
     for (const line of describeRaceRun(race, options)) say(line);
     const raceFindings = raceFindingsJson(race, { ...options, runs: undefined });
     const ok = sequential.finding === undefined && raceFindings.findings.length === 0;

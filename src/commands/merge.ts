@@ -4,7 +4,7 @@ import { EXIT_CONFORMS, EXIT_FINDING } from '../exit-codes.js';
 import { mutationScore, mutationTable, type MutantResult } from '../mutate/mutation-report.js';
 import type { Shard } from '../options.js';
 import { checkOutputFiles } from '../outputs.js';
-import { RunReport } from '../report.js';
+import { REPORT_VERSION, RunReport, type ReportOutputs } from '../report/run-report.js';
 
 /** The commands whose shards merge. */
 type ShardedCommand = 'mutate' | 'check';
@@ -29,7 +29,7 @@ async function readShard(file: string): Promise<ShardReport> {
   }
   const report = json as { version?: unknown; mutants?: unknown; findings?: unknown; knownFindings?: unknown; interrupted?: unknown; stats?: Record<string, unknown> };
   const not = (why: string) => new SetupError(`${file} is not a finished mutate or check report: ${why}`, 'give the files "chatcheck mutate --shard I/N --json FILE" (or "chatcheck check --shard I/N --json FILE") wrote');
-  if (report.version !== 1) throw not(`version is ${JSON.stringify(report.version)}, not 1`);
+  if (report.version !== REPORT_VERSION) throw not(`its version is ${JSON.stringify(report.version)}, not ${REPORT_VERSION} (a report of another chatcheck version: rerun that shard with this one)`);
   if (report.interrupted === true) throw not('the run was interrupted');
   const command = report.stats?.command;
   if (command === 'mutate' && !Array.isArray(report.mutants)) throw not('it has no mutants');
@@ -74,24 +74,27 @@ function inPartOrder(shards: readonly ShardReport[]): ShardReport[] {
  * the shards of one check run as one report. The shards must come from one run (the same seed, and
  * for mutate the same seeds per mutant and catalogue) and together hold every part exactly once.
  */
-export async function runMergeCommand(files: readonly string[], jsonFile: string | undefined, print: (line: string) => void = console.log): Promise<number> {
-  await checkOutputFiles([{ option: '--json', file: jsonFile }]);
+export async function runMergeCommand(files: readonly string[], outputs: Pick<ReportOutputs, 'json' | 'junit'>, print: (line: string) => void = console.log): Promise<number> {
+  await checkOutputFiles([
+    { option: '--json', file: outputs.json },
+    { option: '--junit', file: outputs.junit },
+  ]);
   const shards = await Promise.all(files.map(readShard));
   if (shards[0]!.command === 'mutate') {
     checkOneRun(shards, ({ stats }) => ({ seed: stats.seed, seeds: stats.seeds, catalogue: stats.catalogue }));
-    return mergeMutate(inPartOrder(shards), jsonFile, print);
+    return mergeMutate(inPartOrder(shards), outputs, print);
   }
   checkOneRun(shards, ({ stats }) => ({ seed: sectionOf(stats, 'sequential').seed, 'race seed': sectionOf(stats, 'race').seed }));
-  return mergeCheck(inPartOrder(shards), jsonFile, print);
+  return mergeCheck(inPartOrder(shards), outputs, print);
 }
 
 /** The mutants of every shard: one table and one score. */
-async function mergeMutate(shards: readonly ShardReport[], jsonFile: string | undefined, print: (line: string) => void): Promise<number> {
+async function mergeMutate(shards: readonly ShardReport[], outputs: ReportOutputs, print: (line: string) => void): Promise<number> {
   const mutants = shards.flatMap((shard) => shard.mutants);
   for (const line of mutationTable(mutants)) print(line);
   const survived = mutants.some((mutant) => mutant.status === 'survived');
   const { seed, seeds, catalogue } = shards[0]!.stats;
-  await new RunReport('merge', jsonFile).finish({
+  await new RunReport('merge', outputs, print).finish({
     ok: !survived,
     findings: [],
     knownFindings: [],
@@ -106,7 +109,7 @@ async function mergeMutate(shards: readonly ShardReport[], jsonFile: string | un
  * The check shards as one check run: the findings in part order (each shard's sequential finding,
  * then its races'), each known finding once, the work of the shards summed and every race once.
  */
-async function mergeCheck(shards: readonly ShardReport[], jsonFile: string | undefined, print: (line: string) => void): Promise<number> {
+async function mergeCheck(shards: readonly ShardReport[], outputs: ReportOutputs, print: (line: string) => void): Promise<number> {
   const findings = shards.flatMap((shard) => shard.findings);
   const knownFindings = [...new Map(shards.flatMap((shard) => shard.knownFindings).map((known) => [known.id, known])).values()];
   const sequential = mergedSequentialStats(shards.map(({ stats }) => sectionOf(stats, 'sequential')));
@@ -116,7 +119,7 @@ async function mergeCheck(shards: readonly ShardReport[], jsonFile: string | und
   print(`race: ${(race.races as unknown[]).length} races, ${String(race.schedules)} schedules, seed ${String(race.seed)}`);
   for (const finding of findings) print(`finding: ${String(finding.mode)} ${String(finding.kind)} (replay: ${String(finding.replay)})`);
   print(findings.length === 0 ? 'ok: no findings' : `${findings.length} finding${findings.length === 1 ? '' : 's'}`);
-  await new RunReport('merge', jsonFile).finish({
+  await new RunReport('merge', outputs, print).finish({
     ok: findings.length === 0,
     findings,
     knownFindings,

@@ -5,12 +5,11 @@ import { SetupError } from '../errors.js';
 import { EXIT_CONFORMS, EXIT_FINDING } from '../exit-codes.js';
 import { mutantCatalogue, type CatalogueEntry, type SourceFile } from '../mutate/catalogue.js';
 import type { Trial } from '../mutate/mutant-trial.js';
-import { mutantResult, mutationScore, mutationTable, type MutantResult } from '../mutate/mutation-report.js';
+import { mutantResult, mutationScore, mutationTable, scoreLine, type MutantResult } from '../mutate/mutation-report.js';
 import { runTrials, type TrialJob } from '../mutate/trial-pool.js';
 import { inShard, type RunOptions } from '../options.js';
 import { derivedSeed } from '../parallel/derived-seed.js';
 import { readMigrations } from '../postgres/migrate.js';
-import { progressMeter } from '../progress.js';
 import { withTestbed } from './setup.js';
 
 /** The files under test, read as text: the catalogue is built from them before any server starts. */
@@ -47,7 +46,7 @@ export async function runMutateCommand(options: RunOptions, print: (line: string
   const selected = selectMutants(catalogue, options);
   const seed = options.seed ?? Date.now() ^ (Math.random() * 0x100000000);
 
-  return withTestbed('mutate', options, print, async (testbed, { migrations }, { lifecycle, report, print: say }) => {
+  return withTestbed('mutate', options, print, async (testbed, { migrations }, { lifecycle, report, print: say, detail, progress }) => {
     const scratch = await mkdtemp(path.join(tmpdir(), 'chatcheck-mutate-'));
     lifecycle.hold(`directory ${scratch}`, () => rm(scratch, { recursive: true, force: true }));
     // Databases a trial had not dropped when the run ended (Ctrl-C): the run drops them with its own.
@@ -58,15 +57,17 @@ export async function runMutateCommand(options: RunOptions, print: (line: string
       Array.from({ length: options.seeds }, (_, k) => ({ mutant, k, seed: trialSeed(seed, mutant.id, k), role: `m${m}s${k}` })),
     );
     const shard = options.shard === undefined ? '' : `, shard ${options.shard.index}/${options.shard.count}`;
-    say(`mutate: ${selected.length} of ${catalogue.length} mutants${shard} (${selected.length - counted.length} equivalent, not run), ${options.seeds} seed${options.seeds === 1 ? '' : 's'} each, ${Math.min(options.workers, Math.max(jobs.length, 1))} worker(s), seed ${seed}`);
+    detail(`mutate: ${selected.length} of ${catalogue.length} mutants${shard} (${selected.length - counted.length} equivalent, not run), ${options.seeds} seed${options.seeds === 1 ? '' : 's'} each, ${Math.min(options.workers, Math.max(jobs.length, 1))} worker(s), seed ${seed}`);
 
-    const meter = progressMeter('mutate', jobs.length, lifecycle);
+    const meter = progress('mutate', 'trials');
+    let done = 0;
+    meter.update(done, jobs.length);
     // As each mutant's last seed ends its result is made: a survivor is printed at once, and the
     // report of a run stopped by Ctrl-C keeps every mutant finished so far.
     const pending = new Map(counted.map((mutant) => [mutant.id, { mutant, trials: [] as Trial[] }]));
     const finished = new Map(selected.filter((mutant) => mutant.equivalent !== undefined).map((mutant) => [mutant.id, mutantResult(mutant, [])]));
     const onTrial = (job: TrialJob, trial: Trial): void => {
-      meter.tick();
+      meter.update(++done, jobs.length);
       const entry = pending.get(job.mutant.id)!;
       entry.trials[job.k] = trial;
       if (entry.trials.filter(Boolean).length < options.seeds) return;
@@ -93,8 +94,9 @@ export async function runMutateCommand(options: RunOptions, print: (line: string
 
     // Every mutant has finished (runTrials ran every trial): its result, in catalogue order.
     const results: MutantResult[] = selected.map((mutant) => finished.get(mutant.id)!);
-    // Survivors were printed as they were found; the table repeats them first, above the killed.
-    for (const line of mutationTable(results)) say(line);
+    // Survivors were printed as they were found; the table repeats them first, above the killed
+    // (--quiet: the score line alone).
+    for (const line of options.quiet ? [scoreLine(results)] : mutationTable(results)) say(line);
     const survived = results.some((result) => result.status === 'survived');
     await report.finish({
       ok: !survived,

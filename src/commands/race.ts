@@ -5,6 +5,9 @@ import { inShard, type RunOptions } from '../options.js';
 import { runJobs } from '../parallel/run-jobs.js';
 import { workerDatabaseSetting, workerRole } from '../parallel/worker-database.js';
 import type { Testbed } from '../postgres/testbed.js';
+import type { ProgressMeter } from '../progress.js';
+import { caseJson, raceCase } from '../cases/build-case.js';
+import { caseInputs } from '../cases/case-inputs.js';
 import type { ExploreMode } from '../race/exploration.js';
 import { runRaceJob, type RaceJob, type RaceWorkerInput } from '../race/race-job.js';
 import { RaceRunner } from '../race/race-runner.js';
@@ -115,14 +118,20 @@ export function describeRaceRun(run: RaceRun, options: RunOptions): string[] {
   const schedules = run.races.reduce((sum, race) => sum + race.schedules, 0);
   const perSecond = run.durationMs > 0 ? Math.round((schedules / run.durationMs) * 1000) : 0;
   const findings = run.races.filter((race) => race.finding !== undefined).length;
-  // Every race (no --pair): a line per clean race would bury the result; only findings and the summary.
-  const lines = describeRaces(run.races, (race, schedule) => raceReplayCommand(race, schedule, options), options.races !== undefined);
+  // Every race (no --pair), or --quiet: a line per clean race would bury the result; only findings and the summary.
+  const lines = describeRaces(run.races, (race, schedule) => raceReplayCommand(race, schedule, options), options.races !== undefined && !options.quiet);
   lines.push(`race: ${run.races.length} race${run.races.length === 1 ? '' : 's'}, ${schedules} schedules (${perSecond}/s), seed ${run.seed}: ${findings === 0 ? 'no finding' : `${findings} finding${findings === 1 ? '' : 's'}`}`);
   return lines;
 }
 
 export function raceFindingsJson(run: RaceRun, options: RunOptions): { findings: Record<string, unknown>[]; knownFindings: Record<string, unknown>[] } {
-  const findings = run.races.flatMap((race) => (race.finding === undefined ? [] : [{ ...race.finding.json, replay: raceReplayCommand(race, race.finding.schedule, options) }]));
+  const inputs = run.races.some((race) => race.finding !== undefined) ? caseInputs(options) : undefined;
+  const findings = run.races.flatMap((race) => {
+    if (race.finding === undefined) return [];
+    // The case file (--save, chatcheck replay): the race, its variants and the schedule.
+    const caseFile = raceCase(race, options.overlap, inputs!);
+    return [{ ...race.finding.json, replay: raceReplayCommand(race, race.finding.schedule, options), case: caseFile === undefined ? null : caseJson(caseFile) }];
+  });
   const seen = new Set<string>();
   const knownFindings = run.races.flatMap((race) =>
     race.known.flatMap((known) => {
@@ -134,28 +143,20 @@ export function raceFindingsJson(run: RaceRun, options: RunOptions): { findings:
   return { findings, knownFindings };
 }
 
-/**
- * raceOn with, on a terminal, a live line (`race: 12/67 races`) rewritten in place and erased before
- * the summary; piped output (CI logs) carries only the summary.
- */
-export async function raceWithProgress(testbed: Testbed, lifecycle: Lifecycle, queries: QuerySet, options: RunOptions): Promise<RaceRun> {
-  // Nothing once the run is interrupted: the signal's line is the last word.
-  const write = (text: string) => {
-    if (lifecycle.interruptedBy === undefined) process.stdout.write(text);
-  };
-  const progress = process.stdout.isTTY ? (done: number, total: number) => write(`\rrace: ${done}/${total} races\x1b[K`) : undefined;
+/** raceOn with its live line (`race: 12/67 races, about 1m 10s left`), erased before the summary is printed. */
+export async function raceWithProgress(testbed: Testbed, lifecycle: Lifecycle, queries: QuerySet, options: RunOptions, meter: ProgressMeter): Promise<RaceRun> {
   try {
-    return await raceOn(testbed, lifecycle, queries, options, progress);
+    return await raceOn(testbed, lifecycle, queries, options, (done, total) => meter.update(done, total));
   } finally {
-    if (progress) write('\r\x1b[K');
+    meter.clear();
   }
 }
 
 /** `chatcheck race`: concurrent workflows interleaved statement by statement, judged by the model. */
 export async function runRaceCommand(options: RunOptions, print: (line: string) => void = console.log): Promise<number> {
   checkRaceOptions(options);
-  return withTestbed('race', options, print, async (testbed, { queries }, { lifecycle, report, print: say }) => {
-    const run = await raceWithProgress(testbed, lifecycle, queries, options);
+  return withTestbed('race', options, print, async (testbed, { queries }, { lifecycle, report, print: say, progress }) => {
+    const run = await raceWithProgress(testbed, lifecycle, queries, options, progress('race', 'races'));
     for (const line of describeRaceRun(run, options)) say(line);
     const failed = run.races.some((race) => race.finding !== undefined);
     await report.finish({ ok: !failed, ...raceFindingsJson(run, options), stats: { race: raceRunStats(run) } });

@@ -5,7 +5,11 @@ import { inShard, splitReplayPath, type RunOptions } from '../options.js';
 import { runJobs } from '../parallel/run-jobs.js';
 import { workerDatabaseSetting, workerRole } from '../parallel/worker-database.js';
 import type { Testbed } from '../postgres/testbed.js';
-import { plain } from '../report.js';
+import type { ProgressMeter } from '../progress.js';
+import { caseJson, sequentialCase } from '../cases/build-case.js';
+import { caseInputs } from '../cases/case-inputs.js';
+import { sequentialFindingLines } from '../report/finding-lines.js';
+import { plain } from '../report/plain.js';
 import { combineChunks, combinedProgress, runChunk, sequentialChunks, type Chunk, type ChunkProgress, type ChunkShape, type ChunkWorkerInput } from '../sequential/chunks.js';
 import { openRealConnection, type RealConnection } from '../sequential/connection.js';
 import { runSequential, type SequentialFinding, type SequentialPhase, type SequentialReport } from '../sequential/property.js';
@@ -71,51 +75,36 @@ export async function sequentialOn(
   return combineChunks(reports, seed, performance.now() - started);
 }
 
-/** The most often the progress line is rewritten: ten times a second. */
-const PROGRESS_INTERVAL_MS = 100;
-
 /**
- * A live progress line on a terminal, rewritten in place (`\r`) at most every PROGRESS_INTERVAL_MS:
- * `sequential: run 37/200, 912 commands`; after a failing run `sequential: run 91/200 failed,
- * shrinking (12 tries), 2400 commands`, then `…, looking for a shorter case (40 tries), …`.
- * `clear` erases it before the summary is printed.
+ * What the live line says of the sequential property: `sequential: 37/200 runs, 912 commands, about
+ * 42s left`; after a failing run `sequential: run 91/200 failed, shrinking (12 tries), 2400
+ * commands`, then `…, looking for a shorter case (40 tries), …`.
  */
-export function progressLine(runs: number, write: (text: string) => void, now: () => number = () => performance.now()) {
-  let last = -Infinity;
-  let shown = false;
+export function sequentialProgress(meter: ProgressMeter, runs: number): (runsDone: number, commands: number, phase: SequentialPhase) => void {
   let failedRun: number | undefined;
-  return {
-    update(runsDone: number, commands: number, phase: SequentialPhase): void {
-      if (phase !== 'running') failedRun ??= runsDone;
-      const time = now();
-      if (time - last < PROGRESS_INTERVAL_MS) return;
-      last = time;
-      shown = true;
-      const activity = phase === 'searching' ? 'looking for a shorter case' : 'shrinking';
-      const run = failedRun === undefined ? `run ${runsDone}/${runs}` : `run ${failedRun}/${runs} failed, ${activity} (${runsDone - failedRun} tries)`;
-      write(`\rsequential: ${run}, ${commands} commands\x1b[K`);
-    },
-    clear(): void {
-      if (shown) write('\r\x1b[K');
-      shown = false;
-    },
+  return (runsDone, commands, phase) => {
+    if (phase !== 'running') failedRun ??= runsDone;
+    if (failedRun === undefined) return meter.update(runsDone, runs, `${commands} commands`);
+    const activity = phase === 'searching' ? 'looking for a shorter case' : 'shrinking';
+    meter.status(`run ${failedRun}/${runs} failed, ${activity} (${runsDone - failedRun} tries), ${commands} commands`);
   };
+}
+
+/** sequentialOn with its live line, erased before the summary is printed. Counts this shard's runs (a replay: its one run). */
+export async function sequentialWithProgress(testbed: Testbed, lifecycle: Lifecycle, queries: QuerySet, options: RunOptions, meter: ProgressMeter): Promise<SequentialReport> {
+  const runs = options.path !== undefined ? 1 : inShard(sequentialChunks(options.runs ?? DEFAULT_RUNS, 0), options.shard).reduce((sum, chunk) => sum + chunk.runs, 0);
+  try {
+    return await sequentialOn(testbed, lifecycle, queries, options, sequentialProgress(meter, runs));
+  } finally {
+    meter.clear();
+  }
 }
 
 /** `chatcheck sequential`: random command sequences, model vs PostgreSQL, shrunk and replayable. */
 export async function runSequentialCommand(options: RunOptions, print: (line: string) => void = console.log): Promise<number> {
   checkReplayOptions(options);
-  return withTestbed('sequential', options, print, async (testbed, { queries }, { lifecycle, report: json, print: say }) => {
-    // Only on a terminal: a CI log keeps just the summary line; nothing once the run is interrupted.
-    const progress = process.stdout.isTTY ? progressLine(options.runs ?? DEFAULT_RUNS, (text) => {
-      if (lifecycle.interruptedBy === undefined) process.stdout.write(text);
-    }) : undefined;
-    let report: SequentialReport;
-    try {
-      report = await sequentialOn(testbed, lifecycle, queries, options, progress && ((runsDone, commands, phase) => progress.update(runsDone, commands, phase)));
-    } finally {
-      progress?.clear();
-    }
+  return withTestbed('sequential', options, print, async (testbed, { queries }, { lifecycle, report: json, print: say, progress }) => {
+    const report = await sequentialWithProgress(testbed, lifecycle, queries, options, progress('sequential', 'runs'));
     for (const line of describeSequential(report, options)) say(line);
     await json.finish({ ok: report.finding === undefined, findings: report.finding ? [findingJson(report.finding, options)] : [], knownFindings: [], stats: { sequential: sequentialStats(report) } });
     return report.finding ? EXIT_FINDING : EXIT_CONFORMS;
@@ -142,8 +131,10 @@ export function sequentialStats(report: SequentialReport): Record<string, unknow
 }
 
 export function findingJson(finding: SequentialFinding, options: RunOptions): Record<string, unknown> {
-  const { replay, ...rest } = finding;
-  return plain({ mode: 'sequential', ...rest, seed: replay.seed, path: replay.path, replayPath: replay.replayPath ?? null, caseHash: replay.caseHash, maxCommands: replay.maxCommands, turns: replay.turns, replay: replayCommand(finding, options) }) as Record<string, unknown>;
+  const { replay, steps: _steps, ...rest } = finding;
+  // The case file (--save, chatcheck replay): the commands as data, independent of fast-check.
+  const caseFile = sequentialCase(finding, options.stateEvery ?? 1, caseInputs(options));
+  return plain({ mode: 'sequential', ...rest, seed: replay.seed, path: replay.path, replayPath: replay.replayPath ?? null, caseHash: replay.caseHash, maxCommands: replay.maxCommands, turns: replay.turns, replay: replayCommand(finding, options), case: caseFile === undefined ? null : caseJson(caseFile) }) as Record<string, unknown>;
 }
 
 /**
@@ -170,19 +161,7 @@ export function describeSequential(report: SequentialReport, options: RunOptions
   if (!finding) return [`${summary}: no divergence`];
   const elsewhere = finding.replay.seed === report.seed ? '' : `, the shortest found with seed ${finding.replay.seed}`;
   const lines = [`${summary}: ${finding.kind} after ${finding.commands.length} command(s)${elsewhere}, shrunk:`];
-  finding.commands.forEach((command, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${command}`));
-  if (finding.divergence) {
-    const { where, path, model, real, why } = finding.divergence;
-    lines.push(`  diverged at ${where}, ${path}: ${why}`);
-    lines.push(`    model:      ${JSON.stringify(plain(model))}`);
-    lines.push(`    PostgreSQL: ${JSON.stringify(plain(real))}`);
-  } else if (finding.invariant) {
-    const { name, rule, rows } = finding.invariant;
-    lines.push(`  PostgreSQL broke "${name}": ${rule}`);
-    for (const group of rows) lines.push(`    ${group.join(', ')}`);
-  } else {
-    lines.push(`  ${finding.summary.split('\n').join('\n  ')}`);
-  }
+  lines.push(...sequentialFindingLines(finding).map((line) => `  ${line}`));
   lines.push(`replay: ${replayCommand(finding, options)}`);
   return lines;
 }

@@ -7,9 +7,13 @@ import { provisionServer } from '../postgres/server.js';
 import { openTestbed, type Testbed } from '../postgres/testbed.js';
 import { requiredQueries } from '../queries/required.js';
 import { loadQueryFiles, QuerySet } from '../sqlc/loader.js';
-import { checkOutputFiles } from '../outputs.js';
-import { RunReport, type ReportCommand } from '../report.js';
+import { checkOutputFiles, type OutputFile } from '../outputs.js';
+import { progressMeter, progressShown, type ProgressMeter } from '../progress.js';
+import { RunReport, type ReportCommand } from '../report/run-report.js';
+import { shown, shownInCommand } from '../report/shown.js';
 import { withLifecycle } from './session.js';
+
+export { shown, shownInCommand };
 
 /** The input of a run, read and checked before any server is started. */
 export interface RunInput {
@@ -23,10 +27,24 @@ export interface RunInput {
 /** What a command body runs with, besides the testbed and its input. */
 export interface RunContext {
   readonly lifecycle: Lifecycle;
-  /** The --json report, with the server and the input filled in; the body writes its result with `finish`. */
+  /** The run's report, with the server and the input filled in; the body makes every output of its result with `finish`. */
   readonly report: RunReport;
-  /** Prints a line of the run's output; nothing once SIGINT/SIGTERM interrupted the run. */
+  /** Prints a line of the run's output — a summary line or a finding; nothing once SIGINT/SIGTERM interrupted the run. */
   readonly print: (line: string) => void;
+  /** Prints a line that --quiet leaves out: what the run is doing, not what it found. */
+  readonly detail: (line: string) => void;
+  /** The live line of a long part of the run (see progressMeter): drawn only on a terminal, without --quiet. */
+  readonly progress: (label: string, noun: string) => ProgressMeter;
+}
+
+/** Every destination a run's options name, as checkOutputFiles takes them. */
+export function outputsOf(options: Pick<RunOptions, 'jsonFile' | 'junitFile' | 'saveDir' | 'reportDir'>): OutputFile[] {
+  return [
+    { option: '--json', file: options.jsonFile },
+    { option: '--junit', file: options.junitFile },
+    { option: '--save', file: options.saveDir, directory: true },
+    { option: '--report', file: options.reportDir, directory: true },
+  ];
 }
 
 /**
@@ -40,43 +58,33 @@ export async function withTestbed(
   print: (line: string) => void,
   body: (testbed: Testbed, input: RunInput, run: RunContext) => Promise<number>,
 ): Promise<number> {
-  await checkOutputFiles([{ option: '--json', file: options.jsonFile }]);
-  const report = new RunReport(command, options.jsonFile);
+  await checkOutputFiles(outputsOf(options));
+  // The report prints the paths it writes: never once the run is stopped (see RunReport).
+  const report = new RunReport(command, { json: options.jsonFile, junit: options.junitFile, save: options.saveDir, report: options.reportDir }, print);
   return withLifecycle(
     async (lifecycle) => {
       const say = (line: string) => {
         if (lifecycle.interruptedBy === undefined) print(line);
       };
+      const detail = (line: string) => {
+        if (!options.quiet) say(line);
+      };
+      const live = progressShown(options.quiet);
+      const progress = (label: string, noun: string) => progressMeter(label, noun, { live, stopped: () => lifecycle.interruptedBy !== undefined });
       const queries = await loadQueryFiles([...options.queryFiles, ...internalQueryFiles], requiredQueries);
       const underTest = new QuerySet(queries.all.filter((query) => options.queryFiles.includes(query.file)));
       const migrations = await readMigrations(options.sqlcConfig === undefined ? options.schemaPaths[0]! : options.schemaPaths);
       report.input = { queries: underTest.all.length, migrations: migrations.length };
-      say(`queries: ${underTest.all.length} from ${options.sqlcConfig === undefined ? options.queryFiles.map(shown).join(', ') : `${shown(options.sqlcConfig)} (${namesAbbreviated(options.queryFiles.map((file) => path.relative(path.dirname(options.sqlcConfig!), file)), 'file')})`}`);
+      detail(`queries: ${underTest.all.length} from ${options.sqlcConfig === undefined ? options.queryFiles.map(shown).join(', ') : `${shown(options.sqlcConfig)} (${namesAbbreviated(options.queryFiles.map((file) => path.relative(path.dirname(options.sqlcConfig!), file)), 'file')})`}`);
       const server = await provisionServer(lifecycle, options.databaseUrl);
       report.server = { source: server.source, version: null };
-      say(server.description);
-      const testbed = await openTestbed(lifecycle, { server, migrationsDir: options.schemaPaths.map(shown).join(', '), migrations, report: say });
+      detail(server.description);
+      const testbed = await openTestbed(lifecycle, { server, migrationsDir: options.schemaPaths.map(shown).join(', '), migrations, report: detail });
       report.server = { source: server.source, version: await testbed.databases.serverVersion() };
-      return body(testbed, { queries, underTest, migrations }, { lifecycle, report, print: say });
+      return body(testbed, { queries, underTest, migrations }, { lifecycle, report, print: say, detail, progress });
     },
     { stop: () => report.stop(), afterRelease: () => report.writeInterrupted() },
   );
-}
-
-/** A path as the person typed it relative to here, when it is below here. */
-export function shown(file: string): string {
-  const relative = path.relative(process.cwd(), file);
-  return relative.startsWith('..') ? file : relative;
-}
-
-/**
- * A path in a printed command line (a replay line): as `shown` — relative to here when below here,
- * so a line from a CI log also runs in another checkout of the same repository; absolute otherwise,
- * naming exactly the file — and quoted for a POSIX shell when it holds anything but plain characters.
- */
-export function shownInCommand(file: string): string {
-  const text = shown(file);
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 /** `3 files: a, b and c`, or past `most` names, `412 queries: A, B, C, D, E and 407 more`. */

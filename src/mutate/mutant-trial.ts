@@ -13,7 +13,7 @@ import { explore } from '../race/exploration.js';
 import { raceFindingJson } from '../race/race-report.js';
 import { RaceRunner } from '../race/race-runner.js';
 import { racingWorkflows } from '../race/race-workflows.js';
-import { plain } from '../report.js';
+import { plain } from '../report/plain.js';
 import { openRealConnection } from '../sequential/connection.js';
 import { runSequential } from '../sequential/property.js';
 import { loadQueryFiles, QuerySet } from '../sqlc/loader.js';

@@ -214,18 +214,19 @@ class ScheduleRun {
         await withDeadline(Promise.race(flying.map((session) => session.flight!.settled)), this.deadline, () => this.#stuck(flying));
         continue;
       }
-      const blockers = await this.observer.blockers(flying.map((session) => session.pid));
+      const waits = await this.observer.waits(flying.map((session) => session.pid));
       // An answer that came in meanwhile may have released locks: what the poll saw may be stale.
       if (flying.some((session) => session.flight!.answer !== undefined)) continue;
       let allWaiting = true;
       for (const session of flying) {
         const flight = session.flight!;
-        const waitingFor = (blockers.get(session.pid) ?? []).flatMap((pid) => {
+        const wait = waits.get(session.pid);
+        const waitingFor = (wait?.blockers ?? []).flatMap((pid) => {
           const index = this.pids.get(pid);
           return index === undefined || index >= this.sessions.length ? [] : [index];
         });
         if (waitingFor.length > 0 && !sameMembers(waitingFor, flight.waitingFor)) {
-          this.timeline.push({ session: session.index, event: 'waits', step: flight.step, for: waitingFor });
+          this.timeline.push({ session: session.index, event: 'waits', step: flight.step, for: waitingFor, ...(wait?.lock === undefined ? {} : { lock: wait.lock }) });
         }
         flight.waitingFor = waitingFor;
         if (waitingFor.length > 0) flight.waited = true;

@@ -1,9 +1,9 @@
-import { plain } from '../report.js';
+import { plain } from '../report/plain.js';
 import type { RaceExploration, RaceFinding } from './exploration.js';
 import type { KnownFinding } from './known-findings.js';
 import type { Finding } from './oracle.js';
 import { sessionLetter } from './schedule.js';
-import { renderTimeline } from './timeline.js';
+import { renderTimeline, type TimelineEvent } from './timeline.js';
 
 /**
  * What exploring one race came to, as plain data: all the report prints and writes of it. Made in
@@ -24,7 +24,7 @@ export interface RaceSummary {
   readonly serialOutcomes: number;
   /** How many of the distinct serial outcomes PostgreSQL reached. */
   readonly reached: number;
-  readonly known: readonly KnownFinding[];
+  readonly known: readonly ReproducedKnownFinding[];
   readonly finding?: {
     readonly kind: string;
     readonly schedule: string;
@@ -36,12 +36,20 @@ export interface RaceSummary {
   readonly durationMs: number;
 }
 
+/**
+ * A known finding as this run reproduced it: the sessions (in this run's order, which names the
+ * letters), their calls and the schedule's timeline — what its --report page draws.
+ */
+export interface ReproducedKnownFinding extends KnownFinding {
+  readonly reproduced: { readonly pair: readonly string[]; readonly calls: readonly string[]; readonly schedule: string; readonly timeline: readonly TimelineEvent[] };
+}
+
 export function summarizeRace(index: number, exploration: RaceExploration): RaceSummary {
   const { finding } = exploration;
   let described: RaceSummary['finding'];
   if (finding !== undefined) {
     const { replay: _replay, ...json } = raceFindingJson(exploration, finding, '');
-    described = { kind: finding.finding.kind, schedule: finding.execution.schedule, lines: describeFinding(exploration, finding), json };
+    described = { kind: finding.finding.kind, schedule: finding.execution.schedule, lines: raceFindingLines(json as unknown as RaceFindingText), json };
   }
   return {
     index,
@@ -54,7 +62,10 @@ export function summarizeRace(index: number, exploration: RaceExploration): Race
     serialOrders: exploration.race.serialOrders,
     serialOutcomes: exploration.race.serial.length,
     reached: exploration.reached.size,
-    known: exploration.known.map(({ known }) => known),
+    known: exploration.known.map(({ known, execution }) => ({
+      ...known,
+      reproduced: { pair: exploration.race.workflows.map((workflow) => workflow.name), calls: exploration.race.calls, schedule: execution.schedule, timeline: execution.timeline },
+    })),
     ...(described === undefined ? {} : { finding: described }),
     durationMs: exploration.durationMs,
   };
@@ -98,13 +109,29 @@ export function describeRaces(races: readonly RaceSummary[], replay: (race: Race
   return lines;
 }
 
-/** The sessions' calls, the timeline, and the oracle's verdict. */
-export function describeFinding(exploration: RaceExploration, { finding, execution }: RaceFinding): string[] {
-  const sessions = exploration.race.workflows.length;
-  const lines = exploration.race.calls.map((call, i) => `${sessionLetter(i)} = ${call}`);
-  lines.push(...renderTimeline(execution.timeline, sessions));
-  lines.push(...verdictLines(finding));
+/** What of a race finding's JSON (raceFindingJson) its text is made from. */
+export interface RaceFindingText {
+  readonly kind: string;
+  readonly pair: readonly string[];
+  readonly calls: readonly string[];
+  readonly timeline: readonly TimelineEvent[];
+  readonly verdict: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The sessions' calls, the timeline, and the oracle's verdict, made from the finding's JSON: the
+ * CLI prints these lines and the JUnit report carries them, one rendering for both.
+ */
+export function raceFindingLines(finding: RaceFindingText): string[] {
+  const lines = finding.calls.map((call, i) => `${sessionLetter(i)} = ${call}`);
+  lines.push(...renderTimeline(finding.timeline, finding.pair.length));
+  lines.push(...raceVerdictLines(finding));
   return lines;
+}
+
+/** The oracle's verdict on a race finding (from its JSON), the first line saying what went wrong. */
+export function raceVerdictLines(finding: Pick<RaceFindingText, 'kind' | 'verdict'>): string[] {
+  return verdictLines({ kind: finding.kind, ...finding.verdict } as Finding);
 }
 
 function verdictLines(finding: Finding): string[] {
@@ -171,6 +198,7 @@ export function raceStats(races: readonly RaceSummary[], durationMs: number): Re
       serialOrders: race.serialOrders,
       serialOutcomes: race.serialOutcomes,
       serialOutcomesReached: race.reached,
+      durationMs: Math.round(race.durationMs),
     })),
   };
 }

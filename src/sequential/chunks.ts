@@ -1,6 +1,6 @@
 import { derivedSeed } from '../parallel/derived-seed.js';
 import type { WorkerDatabaseSetting } from '../parallel/worker-database.js';
-import { plain } from '../report.js';
+import { plain } from '../report/plain.js';
 import type { QuerySet } from '../sqlc/loader.js';
 import type { RealConnection } from './connection.js';
 import { runSequential, type SequentialFinding, type SequentialPhase, type SequentialReport } from './property.js';

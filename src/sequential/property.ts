@@ -52,6 +52,11 @@ export interface SequentialFinding {
   readonly summary: string;
   /** The shrunk commands, one line each; the last one is where it diverged. */
   readonly commands: readonly string[];
+  /**
+   * The same commands as data, what a case file holds and `chatcheck replay` runs again (every
+   * finding runSequential makes has them; a finding made by hand in a test may leave them out).
+   */
+  readonly steps?: readonly CommandSpec[];
   readonly divergence?: { readonly command: string; readonly where: string; readonly path: string; readonly model: unknown; readonly real: unknown; readonly why: string };
   readonly invariant?: { readonly command: string; readonly name: string; readonly rule: string; readonly rows: readonly (readonly string[])[] };
   /**
@@ -130,6 +135,7 @@ export async function runSequential(connection: RealConnection, internal: QueryS
     // fast-check keeps the last failing candidate of its shrinking as the counterexample, so the
     // last failing run's log is the minimal sequence.
     let failingLog: readonly string[] = [];
+    let failingSteps: readonly CommandSpec[] = [];
     let firstCase: string | undefined;
     const property = fc.asyncProperty(
       fc.commands([(turns ? arbitraries.steps : arbitraries.command.map((spec) => [spec])).map((specs) => new ChatCommand(specs))], {
@@ -148,6 +154,7 @@ export async function runSequential(connection: RealConnection, internal: QueryS
           if (world.log.length % setting.stateEvery !== 0) await world.compareState(`${world.log.at(-1)!} (end of run)`);
         } catch (error) {
           failingLog = [...(world?.log ?? [])];
+          failingSteps = world?.commands ?? [];
           if (phase === 'running') phase = 'shrinking';
           throw error;
         } finally {
@@ -163,7 +170,7 @@ export async function runSequential(connection: RealConnection, internal: QueryS
       if (replay.path !== undefined && error instanceof Error && /Unable to replay|replayPath/.test(error.message)) throw misfitPath(options, `fast-check: ${error.message}`);
       throw error;
     });
-    return { runs: details.numRuns, finding: details.failed ? describeFailure(details, failingLog, { maxCommands: options.maxCommands, turns }) : undefined, firstCase };
+    return { runs: details.numRuns, finding: details.failed ? describeFailure(details, failingLog, failingSteps, { maxCommands: options.maxCommands, turns }) : undefined, firstCase };
   };
 
   const seed = options.seed ?? Date.now() ^ (Math.random() * 0x100000000);
@@ -209,26 +216,32 @@ function misfitPath(options: SequentialOptions, why: string): SetupError {
 }
 
 /** What fast-check found, as the finding the report and --json carry. */
-function describeFailure<C extends Iterable<unknown>>(details: fc.RunDetails<[C]>, commands: readonly string[], shape: { maxCommands: number; turns: boolean }): SequentialFinding {
+function describeFailure<C extends Iterable<unknown>>(
+  details: fc.RunDetails<[C]>,
+  commands: readonly string[],
+  steps: readonly CommandSpec[],
+  shape: { maxCommands: number; turns: boolean },
+): SequentialFinding {
   // fast-check prints a command list's replayPath as a comment after its commands.
   const counterexample = details.counterexample?.[0];
   const replayPath = /\/\*replayPath=['"]?([^'"*]*)['"]?\*\//.exec(String(counterexample ?? ''))?.[1];
   const replay = { seed: details.seed, path: details.counterexamplePath ?? '', ...(replayPath ? { replayPath } : {}), caseHash: counterexample ? caseHash(counterexample) : '', ...shape };
-  const error = details.errorInstance;
+  return { ...failureOf(details.errorInstance, commands, steps), replay };
+}
+
+/**
+ * A failing run as a finding, all but how fast-check replays it: what the property reports, and
+ * what `chatcheck replay` (which runs the commands without fast-check) compares with a case.
+ */
+export function failureOf(error: unknown, commands: readonly string[], steps: readonly CommandSpec[]): Omit<SequentialFinding, 'replay'> {
   if (error instanceof DivergenceError) {
     const { path, model, real, why } = error.difference;
-    return {
-      kind: 'divergence',
-      summary: error.message,
-      commands,
-      divergence: { command: error.command, where: error.where, path, model, real, why },
-      replay,
-    };
+    return { kind: 'divergence', summary: error.message, commands, steps, divergence: { command: error.command, where: error.where, path, model, real, why } };
   }
   if (error instanceof InvariantError) {
     const { command, invariant, offenders } = error;
-    return { kind: 'invariant', summary: error.message, commands, invariant: { command, name: invariant.name, rule: invariant.rule, rows: offenders }, replay };
+    return { kind: 'invariant', summary: error.message, commands, steps, invariant: { command, name: invariant.name, rule: invariant.rule, rows: offenders } };
   }
   const summary = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  return { kind: 'unexpected-error', summary, commands, replay };
+  return { kind: 'unexpected-error', summary, commands, steps };
 }

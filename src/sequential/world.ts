@@ -91,6 +91,11 @@ export class World {
   /** Each command, one readable line, for the counterexample. */
   readonly log: string[] = [];
   /**
+   * Each command run, as data (a case file's commands), one for each line ever pushed to `log`.
+   * Whoever empties `log` (start.ts, after the bootstrap) leaves these: `commands` pairs the two.
+   */
+  readonly #specs: CommandSpec[] = [];
+  /**
    * How often each query did something (`query GetAgent`: returned a row or rows, or affected one)
    * and how each command ended (`workflow SendChatMessage → 201`, `query GetAgent → row`).
    */
@@ -111,6 +116,11 @@ export class World {
     this.comparer = new Comparer(this.correspondence);
   }
 
+  /** The commands of the lines in `log`, in order: what a case file replays. */
+  get commands(): readonly CommandSpec[] {
+    return this.#specs.slice(this.#specs.length - this.log.length);
+  }
+
   #count(key: string): void {
     this.coverage.set(key, (this.coverage.get(key) ?? 0) + 1);
   }
@@ -120,6 +130,7 @@ export class World {
     const modelInput = modelArgs(spec.args, state, (table) => this.correspondence.knownIds(table));
     const line = `${spec.name}(${describeResolved(spec.args, modelInput)})`;
     this.log.push(line);
+    this.#specs.push(spec);
     const realInput = realArgs(spec.args, state, this.correspondence, this.values);
     const [modelProgram, realProgram] =
       spec.kind === 'query'

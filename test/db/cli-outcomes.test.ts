@@ -88,7 +88,7 @@ describe('an interrupted run is never a finding', () => {
     expect(result.stdout + result.stderr).not.toMatch(/\n\s+at /);
     expect(result.stdout).not.toMatch(/unexpected-error|replay:|divergence|no finding|^ok: /m);
     const report = await readReport(json);
-    expect(report).toMatchObject({ version: 1, ok: false, interrupted: true, findings: [], knownFindings: [], stats: { command, server: { source: 'url', version: expect.any(String) }, queries: 36, migrations: 5 } });
+    expect(report).toMatchObject({ version: 2, ok: false, interrupted: true, findings: [], knownFindings: [], stats: { command, server: { source: 'url', version: expect.any(String) }, queries: 36, migrations: 5 } });
     expect(await databasesOfRun(run)).toEqual([]);
   }
 
@@ -205,7 +205,7 @@ describe('one JSON report shape', () => {
     const result = await runCli(['race', '--pair', 'send,delete', '--budget', '2', '--seed', '1', '--json', json], { databaseUrl: url });
     expect(result.code, result.stderr).toBe(0);
     expect(await readReport(json)).toMatchObject({
-      version: 1,
+      version: 2,
       ok: true,
       interrupted: false,
       findings: [],

@@ -42,7 +42,7 @@ describe('chatcheck check against the project server', () => {
     expect(result.stdout).toMatch(/^plumbing: ran 36 queries/m);
     expect(await databasesOfRun(result)).toEqual([]);
     const report = JSON.parse(await readFile(json, 'utf8')) as Record<string, unknown>;
-    expect(report).toMatchObject({ version: 1, ok: true, findings: [], stats: { command: 'check', queries: 36, sequential: { runs: 3 }, race: { races: expect.any(Array) } } });
+    expect(report).toMatchObject({ version: 2, ok: true, findings: [], stats: { command: 'check', queries: 36, sequential: { runs: 3 }, race: { races: expect.any(Array) } } });
     expect(result.stdout).toMatch(/^race: 67 races, \d+ schedules \(\d+\/s\), seed 1: no finding$/m);
   });
 

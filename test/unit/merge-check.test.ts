@@ -7,7 +7,7 @@ import { runMergeCommand } from '../../src/commands/merge.js';
 /** A check shard's report as `chatcheck check --shard I/2 --json` writes it (the parts merging reads). */
 function checkShard(index: number, races: number[], findings: { mode: string; kind: string; replay: string }[] = [], seed = 3) {
   return {
-    version: 1,
+    version: 2,
     ok: findings.length === 0,
     interrupted: false,
     findings,
@@ -38,7 +38,7 @@ describe('chatcheck merge of check shards', () => {
     const two = checkShard(2, [1, 3], [{ mode: 'race', kind: 'deadlock', replay: 'r2' }]);
     await withReports({ '1.json': one, '2.json': two }, async (at) => {
       const printed: string[] = [];
-      const code = await runMergeCommand([at('2.json'), at('1.json')], at('all.json'), (line) => printed.push(line));
+      const code = await runMergeCommand([at('2.json'), at('1.json')], { json: at('all.json') }, (line) => printed.push(line));
       expect(code).toBe(1);
       expect(printed).toContain('finding: sequential divergence (replay: r1)');
       const merged = JSON.parse(await readFile(at('all.json'), 'utf8')) as Record<string, any>;
@@ -53,10 +53,10 @@ describe('chatcheck merge of check shards', () => {
   });
 
   it('refuses shards of different seeds, and a check report with a mutate report', async () => {
-    const mutate = { version: 1, ok: true, interrupted: false, findings: [], knownFindings: [], mutants: [], stats: { command: 'mutate', seed: 3, seeds: 1, catalogue: 3, shard: { index: 2, count: 2 } } };
+    const mutate = { version: 2, ok: true, interrupted: false, findings: [], knownFindings: [], mutants: [], stats: { command: 'mutate', seed: 3, seeds: 1, catalogue: 3, shard: { index: 2, count: 2 } } };
     await withReports({ '1.json': checkShard(1, [0]), '2.json': checkShard(2, [1], [], 4), 'm.json': mutate }, async (at) => {
-      await expect(runMergeCommand([at('1.json'), at('2.json')], undefined, () => {})).rejects.toThrow(/not shards of one run: their seed differs \(4 and 3\)/);
-      await expect(runMergeCommand([at('1.json'), at('m.json')], undefined, () => {})).rejects.toThrow(/not shards of one run: one is a mutate report, the other a check report/);
+      await expect(runMergeCommand([at('1.json'), at('2.json')], {}, () => {})).rejects.toThrow(/not shards of one run: their seed differs \(4 and 3\)/);
+      await expect(runMergeCommand([at('1.json'), at('m.json')], {}, () => {})).rejects.toThrow(/not shards of one run: one is a mutate report, the other a check report/);
     });
   });
 });

@@ -6,7 +6,6 @@ import { runMergeCommand } from '../../src/commands/merge.js';
 import { selectMutants, trialSeed } from '../../src/commands/mutate.js';
 import type { CatalogueEntry } from '../../src/mutate/catalogue.js';
 import { mutantResult, mutationScore, mutationTable, type MutantResult } from '../../src/mutate/mutation-report.js';
-import { progressMeter } from '../../src/progress.js';
 
 const entry = (id: string, equivalent?: string): CatalogueEntry => ({ id, family: 'sql', description: `${id} changed`, file: 'chat.sql', text: '', ...(equivalent ? { equivalent } : {}) });
 const killed = (ms: number) => ({ status: 'killed' as const, killedBy: 'sequential' as const, ms, msToKill: ms, finding: { mode: 'sequential', kind: 'divergence' } });
@@ -67,7 +66,7 @@ describe('choosing mutants and seeds', () => {
 
 describe('chatcheck merge', () => {
   const shardReport = (index: number, mutants: MutantResult[], seed = 5) => ({
-    version: 1,
+    version: 2,
     ok: true,
     interrupted: false,
     findings: [],
@@ -92,7 +91,7 @@ describe('chatcheck merge', () => {
     const b = [mutantResult(entry('b'), [killed(20)])];
     await withFiles({ 'a.json': shardReport(1, a), 'b.json': shardReport(2, b) }, async (dir) => {
       const printed: string[] = [];
-      const code = await runMergeCommand([path.join(dir, 'a.json'), path.join(dir, 'b.json')], path.join(dir, 'all.json'), (line) => printed.push(line));
+      const code = await runMergeCommand([path.join(dir, 'a.json'), path.join(dir, 'b.json')], { json: path.join(dir, 'all.json') }, (line) => printed.push(line));
       expect(code).toBe(1);
       expect(printed.at(-1)).toMatch(/^mutation score: 66\.67% \(2 of 3 killed, 1 survived/);
       const merged = JSON.parse(await readFile(path.join(dir, 'all.json'), 'utf8')) as { score: number; mutants: MutantResult[]; stats: { command: string } };
@@ -103,30 +102,13 @@ describe('chatcheck merge', () => {
   });
 
   it('refuses shards of different runs, a missing shard, and a file that is not a report', async () => {
-    await withFiles({ 'a.json': shardReport(1, [], 5), 'b.json': shardReport(2, [], 6), 'c.json': '{"version": 1', 'd.json': shardReport(1, []) }, async (dir) => {
+    await withFiles({ 'a.json': shardReport(1, [], 5), 'b.json': shardReport(2, [], 6), 'c.json': '{"version": 2', 'd.json': shardReport(1, []) }, async (dir) => {
       const at = (name: string) => path.join(dir, name);
-      await expect(runMergeCommand([at('a.json'), at('b.json')], undefined, () => {})).rejects.toThrow(/not shards of one run: their seed differs/);
-      await expect(runMergeCommand([at('a.json')], undefined, () => {})).rejects.toThrow(/not each of 1\/2 … 2\/2 once/);
-      await expect(runMergeCommand([at('a.json'), at('d.json')], undefined, () => {})).rejects.toThrow(/not each of 1\/2 … 2\/2 once/);
-      await expect(runMergeCommand([at('c.json')], undefined, () => {})).rejects.toThrow(/cannot read .*c\.json as a JSON report/);
+      await expect(runMergeCommand([at('a.json'), at('b.json')], {}, () => {})).rejects.toThrow(/not shards of one run: their seed differs/);
+      await expect(runMergeCommand([at('a.json')], {}, () => {})).rejects.toThrow(/not each of 1\/2 … 2\/2 once/);
+      await expect(runMergeCommand([at('a.json'), at('d.json')], {}, () => {})).rejects.toThrow(/not each of 1\/2 … 2\/2 once/);
+      await expect(runMergeCommand([at('c.json')], {}, () => {})).rejects.toThrow(/cannot read .*c\.json as a JSON report/);
     });
-  });
-});
-
-describe('the progress meter', () => {
-  it('shows done, total and time left on a terminal, and nothing elsewhere', () => {
-    let text = '';
-    let clock = 0;
-    const meter = progressMeter('mutate', 4, { interruptedBy: undefined }, { isTTY: true, write: (chunk: string) => (text += chunk) }, () => clock);
-    clock = 1000;
-    meter.tick();
-    expect(text.slice(text.lastIndexOf('\r') + 1).replace(/\x1b\[K/g, '')).toBe('mutate: 1/4 done, about 3s left');
-    meter.clear();
-    let ci = '';
-    const quiet = progressMeter('mutate', 4, { interruptedBy: undefined }, { isTTY: false, write: (chunk: string) => (ci += chunk) });
-    quiet.tick();
-    quiet.clear();
-    expect(ci).toBe('');
   });
 });
 
