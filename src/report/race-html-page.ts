@@ -68,6 +68,7 @@ td.lane { position: relative; padding: 3px 8px 3px 34px; vertical-align: top; }
 /* The lane's life line; thick and coloured while a transaction is open, striped amber while it waits. */
 td.lane::before { content: ""; position: absolute; top: 0; bottom: 0; left: 15px; width: 2px; background: #e2e8f0; }
 td.lane.tx::before { left: 12px; width: 8px; background: var(--lane-colour); opacity: .35; }
+td.lane.tx.tx-end::before { bottom: 50%; border-radius: 0 0 4px 4px; }
 td.lane.aborted::before { left: 12px; width: 8px; background: repeating-linear-gradient(180deg, var(--bad) 0 4px, transparent 4px 8px); opacity: .6; }
 td.lane.waiting::before { left: 10px; width: 12px; opacity: 1; background: repeating-linear-gradient(135deg, var(--wait) 0 3px, var(--wait-stripe) 3px 7px); }
 td.lane.waiting .bar-note { color: var(--wait); font-size: 11.5px; padding: 4px 0; }

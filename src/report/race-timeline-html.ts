@@ -98,7 +98,8 @@ function eventCell(event: TimelineEvent, lane: LaneState, i: number): string {
         return `<td class="${laneClass(lane, i)}"><span class="card point begin">BEGIN</span></td>`;
       }
       if (event.step === 'COMMIT' || event.step === 'ROLLBACK') {
-        const cell = `<td class="${laneClass(lane, i)}"><span class="card point ${event.step === 'COMMIT' ? 'commit' : 'rollback'}">${event.step === 'COMMIT' ? '&#10004; COMMIT' : '&#10006; ROLLBACK'}</span>${afterWait}</td>`;
+        // The bar stops halfway down the commit's row, so the next transaction's bar starts apart from it.
+        const cell = `<td class="${laneClass(lane, i)} tx-end"><span class="card point ${event.step === 'COMMIT' ? 'commit' : 'rollback'}">${event.step === 'COMMIT' ? '&#10004; COMMIT' : '&#10006; ROLLBACK'}</span>${afterWait}</td>`;
         lane.tx = 'none';
         lane.explicit = false;
         return cell;
