@@ -85,8 +85,8 @@ export function buildProgram(result: { exitCode: number }): Command {
     .helpOption('--help', 'show this help')
     .addHelpText('after', `
 Every command takes --database-url, --queries (repeatable), --migrations, --sqlc, --seed and --json;
-check, sequential, race and mutate also take --junit and --quiet, and check, sequential and race
---save (case files); check and race --report (HTML pages of race findings). "chatcheck check --help"
+check, sequential, race, mutate and replay also take --junit and --quiet, and check, sequential and
+race --save (case files); check and race --report (HTML pages of race findings). "chatcheck check --help"
 describes them and the options of the sequential property and the race explorer, which check runs
 both. Without a command, chatcheck runs check.
 
@@ -142,7 +142,7 @@ server refuses them) are listed with their reason and left out of the score.`)
       const resolved = (file: string | undefined) => (file === undefined ? undefined : path.resolve(file));
       result.exitCode = await runMergeCommand(files, { json: resolved(raw.json), junit: resolved(raw.junit) });
     });
-  withCommonOptions(program.command('replay').argument('<case.json>', 'a case file written by --save'))
+  withOutputOptions(withCommonOptions(program.command('replay').argument('<case.json>', 'a case file written by --save')), { save: false, report: false })
     .addOption(new Option('--psql <file>', 'also write the case for psql: a sequential case as a SQL script (setup rows, the statements with their values, a query showing the bad state); a race as an isolation-tester spec and a shell script playing the schedule with two psql sessions'))
     .description('run a recorded finding (a case file) again: exit 1 while it reproduces, 0 once it no longer does, 2 when the file cannot be read as a case')
     .action(async (file: string, raw: RawOptions & { psql?: string }) => {

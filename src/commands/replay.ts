@@ -42,7 +42,7 @@ export async function runReplayCommand(file: string, options: RunOptions, replay
     { option: '--psql (its script)', file: script },
   ]);
   const name = shownInCommand(file);
-  return withTestbed(caseFile.mode, options, print, async (testbed, { queries }, { lifecycle, report, print: say }) => {
+  return withTestbed('replay', options, print, async (testbed, { queries }, { lifecycle, report, print: say }) => {
     for (const line of inputWarnings(caseFile, options, name)) process.stderr.write(`${line}\n`);
     const result = caseFile.mode === 'sequential' ? await replaySequential(testbed, lifecycle, queries, caseFile, psql) : await replayRace(testbed, lifecycle, queries, caseFile, psql);
     const lines = caseFile.mode === 'sequential' ? describeSequentialReplay(name, caseFile, result as SequentialReplay) : describeRaceReplay(name, caseFile, result as RaceReplay);

@@ -12,10 +12,15 @@ import { shownInCommand } from './shown.js';
  */
 export function junitXml(report: JsonReport, caseFiles: ReadonlyMap<unknown, string> = new Map()): string {
   const findings = report.findings as readonly Finding[];
+  const replay = section(report, 'replay');
   const suites = [
-    ...sequentialSuite(report, findings.filter((finding) => finding.mode !== 'race'), caseFiles),
-    ...raceSuite(report, findings.filter((finding) => finding.mode === 'race'), caseFiles),
-    ...mutantSuite(report),
+    ...(replay === undefined
+      ? [
+          ...sequentialSuite(report, findings.filter((finding) => finding.mode !== 'race'), caseFiles),
+          ...raceSuite(report, findings.filter((finding) => finding.mode === 'race'), caseFiles),
+          ...mutantSuite(report),
+        ]
+      : [replaySuite(report, replay, findings)]),
     ...(report.interrupted ? [interruptedSuite(report)] : []),
   ];
   const totals = count(suites.flatMap((suite) => suite.cases));
@@ -169,6 +174,22 @@ function mutantSuite(report: JsonReport): TestSuite[] {
     }
   });
   return [{ name: 'mutate', ms: mutants.reduce((sum, mutant) => sum + mutant.ms, 0), properties: { seed, seeds, score: report.score }, cases }];
+}
+
+/**
+ * A replay's one testcase, named after the case file: failed while the case reproduces (or another
+ * finding shows in its place), passed once it no longer does — the regression is fixed.
+ */
+function replaySuite(report: JsonReport, replay: Readonly<Record<string, unknown>>, findings: readonly Finding[]): TestSuite {
+  const name = String(replay.case);
+  const failure = failureOf(findings, new Map());
+  const test: TestCase = {
+    name,
+    classname: `chatcheck.replay.${String(replay.mode)}`,
+    ms: report.stats.durationMs,
+    ...(failure ? { failure: { ...failure, message: `${String(replay.outcome)}: ${failure.message}`, body: `${failure.body}\nreplay: npx chatcheck replay ${name}` } } : { out: `${String(replay.outcome)}: the case no longer reproduces` }),
+  };
+  return { name: 'replay', ms: report.stats.durationMs, properties: { mode: replay.mode, outcome: replay.outcome }, cases: [test] };
 }
 
 /** The run ended on SIGINT or SIGTERM before its result: an error, never a pass. */

@@ -7,7 +7,7 @@ import { writeRacePages } from './race-pages.js';
 import { shown } from './shown.js';
 
 /** The commands that write reports. */
-export type ReportCommand = 'check' | 'sequential' | 'race' | 'mutate' | 'merge';
+export type ReportCommand = 'check' | 'sequential' | 'race' | 'mutate' | 'merge' | 'replay';
 
 /** Which server a run used: how it was found, and its version once connected (null before). */
 export interface ServerStats {

@@ -7,6 +7,7 @@ import type { RaceCase, SequentialCase } from '../../src/cases/case-file.js';
 import { parseCase } from '../../src/cases/read-case.js';
 import { replayRaceCase, replaySequentialCase } from '../../src/cases/replay-case.js';
 import { runCli, expectSetupError, type CliResult } from '../support/cli.js';
+import { parseJunit } from '../support/junit.js';
 import { projectServer, withMigratedDatabaseTarget, withTesterConnection } from '../support/database.js';
 import { plantedBugs, withEditedFiles } from '../support/mutant.js';
 import { withRaceRunner } from '../support/race.js';
@@ -65,15 +66,23 @@ describe('chatcheck replay: a planted sequential bug', () => {
       expect(caseFile).toMatchObject({ format: 'chatcheck-case', version: 1, mode: 'sequential', expected: { kind: 'divergence' } });
       expect(caseFile.expected.command).toBe(caseFile.commands.length - 1);
 
-      const reproduced = await runCli(['replay', file, ...queriesOf(planted)], { databaseUrl: url });
+      // In CI: --quiet leaves the setup lines out, --junit makes the case one testcase, failed while it reproduces.
+      const reproducedXml = path.join(scratch, 'reproduced.xml');
+      const reproduced = await runCli(['replay', file, ...queriesOf(planted), '--quiet', '--junit', reproducedXml], { databaseUrl: url });
       expect(reproduced.code, reproduced.stderr).toBe(1);
       expect(reproduced.stdout).toMatch(new RegExp(`^replay: .+: divergence at command ${caseFile.commands.length} of ${caseFile.commands.length} commands?, reproduced:$`, 'm'));
+      expect(reproduced.stdout).not.toMatch(/^(queries|postgres|schema): /m);
       expect(reproduced.stderr).toBe('');
+      const failing = parseJunit(await readFile(reproducedXml, 'utf8')).testsuites.testsuite[0]!.testcase[0]!;
+      expect(failing).toMatchObject({ '@name': file, '@classname': 'chatcheck.replay.sequential' });
+      expect(failing.failure![0]!['@message']).toMatch(/^reproduced: divergence: /);
 
-      const fixed = await runCli(['replay', file], { databaseUrl: url });
+      const fixedXml = path.join(scratch, 'fixed.xml');
+      const fixed = await runCli(['replay', file, '--junit', fixedXml], { databaseUrl: url });
       expect(fixed.code, fixed.stderr).toBe(0);
       expect(fixed.stdout).toMatch(/^replay: .+ no longer reproduces: the \d+ commands? ran and every comparison passed/m);
       expect(fixed.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^chatcheck: warning: the query files .* are not those .* was recorded on .*: their text differs$/)]);
+      expect(parseJunit(await readFile(fixedXml, 'utf8')).testsuites).toMatchObject({ '@name': 'chatcheck replay', '@tests': '1', '@failures': '0', '@errors': '0' });
 
       expectSetupError(await runCli(['replay', await truncatedCopy(file)], { databaseUrl: url }), /truncated-.*\.json: not JSON/);
 

@@ -177,6 +177,29 @@ describe('the JUnit report', () => {
     const junit = parseJunit(junitXml(report));
     expect(junit.testsuites).toMatchObject({ '@tests': '4', '@failures': '0', '@errors': '0', '@skipped': '0' });
   });
+
+  it('a replay is one testcase named after its case file: failed while it reproduces, passed once it does not', () => {
+    const replay = (outcome: string, findings: unknown[]): JsonReport => ({
+      version: 2,
+      ok: findings.length === 0,
+      interrupted: false,
+      findings,
+      knownFindings: [],
+      stats: stats('replay', { replay: { case: 'cases/race-invariant-1.json', mode: 'race', outcome, expected: { kind: 'invariant' } } }, 2_000),
+    });
+    const reproduced = parseJunit(junitXml(replay('reproduced', [raceFinding])));
+    expect(reproduced.testsuites).toMatchObject({ '@name': 'chatcheck replay', '@tests': '1', '@failures': '1' });
+    const [suite] = reproduced.testsuites.testsuite;
+    expect(suite).toMatchObject({ '@name': 'replay', '@tests': '1', '@failures': '1', '@time': '2.000' });
+    const [test] = suite!.testcase;
+    expect(test).toMatchObject({ '@name': 'cases/race-invariant-1.json', '@classname': 'chatcheck.replay.race' });
+    expect(test!.failure![0]!['@message']).toMatch(/^reproduced: invariant/);
+    expect(test!.failure![0]!['#text'].split('\n').at(-1)).toBe('replay: npx chatcheck replay cases/race-invariant-1.json');
+
+    const gone = parseJunit(junitXml(replay('gone', [])));
+    expect(gone.testsuites).toMatchObject({ '@tests': '1', '@failures': '0', '@errors': '0' });
+    expect(gone.testsuites.testsuite[0]!.testcase[0]!.failure).toBeUndefined();
+  });
 });
 
 describe('chatcheck merge --junit', () => {
