@@ -93,14 +93,14 @@ async function mergeMutate(shards: readonly ShardReport[], outputs: ReportOutput
   const mutants = shards.flatMap((shard) => shard.mutants);
   for (const line of mutationTable(mutants)) print(line);
   const survived = mutants.some((mutant) => mutant.status === 'survived');
-  const { seed, seeds, catalogue } = shards[0]!.stats;
+  const { seed, seeds, catalogue, inputs } = shards[0]!.stats;
   await new RunReport('merge', outputs, print).finish({
     ok: !survived,
     findings: [],
     knownFindings: [],
     score: mutationScore(mutants),
     mutants,
-    stats: { merged: 'mutate', seed, seeds, catalogue, shards: shards.length },
+    stats: { merged: 'mutate', seed, seeds, catalogue, inputs, shards: shards.length },
   });
   return survived ? EXIT_FINDING : EXIT_CONFORMS;
 }

@@ -10,7 +10,7 @@ import { runTrials, type TrialJob } from '../mutate/trial-pool.js';
 import { inShard, type RunOptions } from '../options.js';
 import { derivedSeed } from '../parallel/derived-seed.js';
 import { readMigrations } from '../postgres/migrate.js';
-import { withTestbed } from './setup.js';
+import { inputArguments, withTestbed } from './setup.js';
 
 /** The files under test, read as text: the catalogue is built from them before any server starts. */
 async function readInput(options: RunOptions): Promise<{ queries: SourceFile[]; migrations: SourceFile[] }> {
@@ -104,7 +104,8 @@ export async function runMutateCommand(options: RunOptions, print: (line: string
       knownFindings: [],
       score: mutationScore(results),
       mutants: results,
-      stats: { seed, seeds: options.seeds, workers: options.workers, shard: options.shard ?? null, catalogue: catalogue.length },
+      // inputs: what a rerun line must add to name the queries and migrations under test.
+      stats: { seed, seeds: options.seeds, workers: options.workers, shard: options.shard ?? null, catalogue: catalogue.length, inputs: inputArguments(options, false).trim() },
     });
     return survived ? EXIT_FINDING : EXIT_CONFORMS;
   });

@@ -158,14 +158,16 @@ interface MutantStats {
 function mutantSuite(report: JsonReport): TestSuite[] {
   if (report.mutants === undefined) return [];
   const mutants = report.mutants as readonly MutantStats[];
-  const { seed, seeds } = report.stats;
+  const { seed, seeds, inputs } = report.stats;
+  // The run's --queries, --migrations or --sqlc as its stats name them; a report without them (an older one) says so in words.
+  const withInputs = typeof inputs === 'string' ? (inputs === '' ? '' : ` ${inputs}`) : " (with the run's --queries, --migrations or --sqlc)";
   const cases = mutants.map((mutant): TestCase => {
     const base = { name: mutant.id, classname: `chatcheck.mutate.${mutant.family}`, ms: mutant.ms };
     switch (mutant.status) {
       case 'killed':
         return { ...base, out: `killed by ${mutant.killedBy} at ${mutant.seedsKilled}/${mutant.seeds} seed${mutant.seeds === 1 ? '' : 's'}` };
       case 'survived': {
-        const rerun = seed === undefined ? [] : [`rerun: npx chatcheck mutate --mutant ${mutant.id} --seed ${String(seed)}${seeds === undefined || seeds === 1 ? '' : ` --seeds ${String(seeds)}`} (with the run's --queries, --migrations or --sqlc)`];
+        const rerun = seed === undefined ? [] : [`rerun: npx chatcheck mutate --mutant ${mutant.id} --seed ${String(seed)}${seeds === undefined || seeds === 1 ? '' : ` --seeds ${String(seeds)}`}${withInputs}`];
         const body = [mutant.description, `no run of the sequential property or of the races told it from the queries under test at ${mutant.seeds} seed${mutant.seeds === 1 ? '' : 's'}`, ...rerun].join('\n');
         return { ...base, failure: { message: `survived: ${mutant.description}`, type: 'survived', body } };
       }

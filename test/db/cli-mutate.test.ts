@@ -41,7 +41,7 @@ describe('chatcheck mutate', () => {
     expect(result.code, result.stderr + result.stdout).toBe(0);
     expect(result.stdout).toMatch(/mutation score: 100% \(2 of 2 killed, 0 survived/);
     const report = JSON.parse(await readFile(json, 'utf8')) as { version: number; ok: boolean; score: number; mutants: Record<string, unknown>[]; stats: Record<string, unknown> };
-    expect(report).toMatchObject({ version: 2, ok: true, score: 100, stats: { command: 'mutate', seed: 3, seeds: 1, workers: 2 } });
+    expect(report).toMatchObject({ version: 2, ok: true, score: 100, stats: { command: 'mutate', seed: 3, seeds: 1, workers: 2, inputs: '' } });
     for (const mutant of report.mutants) {
       expect(mutant).toMatchObject({ family: 'sql', status: 'killed', killedBy: 'sequential', seedsKilled: 1, seeds: 1, finding: { mode: 'sequential' } });
       expect(typeof mutant.description).toBe('string');

@@ -147,7 +147,7 @@ describe('the JUnit report', () => {
       { id: 'schema:C:drop-index:1', family: 'schema', description: 'C', status: 'equivalent', seedsKilled: 0, seeds: 0, ms: 0, reason: 'no query reads it' },
       { id: 'workflow:D:swap:1', family: 'workflow', description: 'D', status: 'invalid', seedsKilled: 0, seeds: 1, ms: 10, reason: 'the server refused it' },
     ];
-    const report: JsonReport = { version: 2, ok: false, interrupted: false, findings: [], knownFindings: [], score: 50, mutants, stats: stats('mutate', { seed: 3, seeds: 2 }) };
+    const report: JsonReport = { version: 2, ok: false, interrupted: false, findings: [], knownFindings: [], score: 50, mutants, stats: stats('mutate', { seed: 3, seeds: 2, inputs: '--queries my-queries' }) };
     const junit = parseJunit(junitXml(report));
     expect(junit.testsuites).toMatchObject({ '@tests': '4', '@failures': '1', '@skipped': '2', '@errors': '0' });
     const [suite] = junit.testsuites.testsuite;
@@ -157,7 +157,7 @@ describe('the JUnit report', () => {
     expect(killed).toMatchObject({ '@name': 'sql:A:eq-neq:1', '@classname': 'chatcheck.mutate.sql', '@time': '2.500', 'system-out': 'killed by sequential at 1/1 seed' });
     expect(killed!.failure).toBeUndefined();
     expect(survived!.failure![0]).toMatchObject({ '@message': 'survived: B: drop a conjunct', '@type': 'survived' });
-    expect(survived!.failure![0]!['#text']).toContain('rerun: npx chatcheck mutate --mutant sql:B:drop-conjunct:1 --seed 3 --seeds 2');
+    expect(survived!.failure![0]!['#text']).toContain('rerun: npx chatcheck mutate --mutant sql:B:drop-conjunct:1 --seed 3 --seeds 2 --queries my-queries');
     expect(equivalent!.skipped).toEqual([{ '@message': 'equivalent: no query reads it' }]);
     expect(invalid!.skipped).toEqual([{ '@message': 'invalid: the server refused it' }]);
   });
