@@ -18,20 +18,19 @@ export type QueryResult =
  * statement cache. The name comes from the text, so two files may share a query name.
  */
 export async function runQuery(client: pg.ClientBase, query: NamedQuery, values: readonly unknown[], hidden?: HiddenColumns): Promise<QueryResult> {
+  return (await runCountedQuery(client, query, values, hidden)).result;
+}
+
+/** runQuery, and PostgreSQL's row count whatever the query's kind (null when the command has none). */
+export async function runCountedQuery(client: pg.ClientBase, query: NamedQuery, values: readonly unknown[], hidden?: HiddenColumns): Promise<{ result: QueryResult; rowCount: number | null }> {
   const kind = resultKind(query.kind);
   // Only the queries chatcheck calls reach here, and a contract never accepts these commands.
   if (kind === undefined) throw new Error(`${query.name}: chatcheck does not run :${query.kind} queries`);
-  const result = await client.query<Row>({ name: statementName(query.sql), text: query.sql, values: [...values] });
-  const { rowCount } = result;
-  const rows = hidden === undefined || hidden.size === 0 ? result.rows : withoutHidden(result.rows, result.fields, hidden);
-  switch (kind) {
-    case 'one':
-      return { kind: 'one', row: rows[0] ?? null };
-    case 'many':
-      return { kind: 'many', rows };
-    case 'exec':
-      return reportsRowCount(query.kind) ? { kind: 'exec', affected: rowCount ?? 0 } : { kind: 'exec' };
-  }
+  const answer = await client.query<Row>({ name: statementName(query.sql), text: query.sql, values: [...values] });
+  const { rowCount } = answer;
+  const rows = hidden === undefined || hidden.size === 0 ? answer.rows : withoutHidden(answer.rows, answer.fields, hidden);
+  const result: QueryResult = kind === 'one' ? { kind: 'one', row: rows[0] ?? null } : kind === 'many' ? { kind: 'many', rows } : reportsRowCount(query.kind) ? { kind: 'exec', affected: rowCount ?? 0 } : { kind: 'exec' };
+  return { result, rowCount };
 }
 
 /**

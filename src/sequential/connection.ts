@@ -32,7 +32,20 @@ export async function openRealConnection(target: ServerTarget, queries: QuerySet
   for (const entry of catalogue.values()) {
     if (!contracts.has(entry.name)) contracts.set(entry.name, { name: entry.name, kind: entry.kind, params: entry.params });
   }
-  return { client, values, database: new PostgresDatabase(client, queries, contracts, await hiddenColumns(client)) };
+  return { client, values, database: new PostgresDatabase(client, queries, contracts, { hidden: await hiddenColumns(client), rowCountsTell: await rowCountsTell(client) }) };
+}
+
+/**
+ * Whether PostgreSQL's row count of a lone INSERT, UPDATE or DELETE says all it wrote: so when the
+ * database has no trigger of its own (the foreign keys' are internal) and no rule. A real project's
+ * migrations may add either; then every write counts as one (PostgresDatabase.takeWrote).
+ */
+async function rowCountsTell(client: pg.Client): Promise<boolean> {
+  const { rows } = await client.query<{ tell: boolean }>(
+    `SELECT NOT EXISTS (SELECT 1 FROM pg_trigger WHERE NOT tgisinternal)
+        AND NOT EXISTS (SELECT 1 FROM pg_rules WHERE schemaname NOT IN ('pg_catalog', 'information_schema')) AS tell`,
+  );
+  return rows[0]?.tell === true;
 }
 
 /**

@@ -11,7 +11,6 @@ import { workflow, type WorkflowInputs, type WorkflowName } from '../../model/wo
 import { Comparer, type Difference, type OrderKey } from '../compare/compare.js';
 import { Correspondence } from '../compare/correspondence.js';
 import { compareTables } from '../compare/state.js';
-import { runQuery } from '../postgres/run-query.js';
 import type { PostgresDatabase } from '../sql/postgres-database.js';
 import { RealId, type RealValues } from '../sql/real-values.js';
 import type { QuerySet } from '../sqlc/loader.js';
@@ -164,23 +163,27 @@ export class World {
    * Compares every table with the model's, then every elapsed time whose timestamps are now known.
    * A table neither side changed since it last matched is not read again: the model's tables are
    * immutable objects (unchanged = the same object), PostgreSQL's are fingerprinted (count, newest
-   * xmin), and after commands that ran only read-only queries not even the fingerprints are asked
-   * for. Both sides unchanged means the comparison would repeat one that passed.
+   * xmin), and after commands that wrote nothing on PostgreSQL's side (see takeWrote) not even the
+   * fingerprints are asked for. Both sides unchanged means the comparison would repeat one that passed.
+   *
+   * One round trip as a rule: the fingerprints go with the tables the model changed (PostgreSQL
+   * changed them too, or they differ). A second one reads what only PostgreSQL changed.
    */
   async compareState(line: string): Promise<void> {
     const state = this.model.state;
-    let now = this.#fingerprints;
-    if (this.real.takeWrote() || now === undefined) {
-      // A prepared single-row statement: planning its nine scans costs more than running them.
-      const fingerprints = await runQuery(this.client, this.stateQueries.get('StateFingerprints'), []);
-      now = (fingerprints.kind === 'one' ? fingerprints.row : null) ?? {};
-    }
-    const changed = STATE_QUERIES.filter(([table]) => {
+    const modelChanged = STATE_QUERIES.filter(([table]) => {
       const seen = this.#matched.get(table);
-      return seen === undefined || seen.model !== state.table(table) || seen.fingerprint !== now[table];
+      return seen === undefined || seen.model !== state.table(table);
     });
-    const rows = changed.length > 0 ? await this.readState(changed.map(([, name]) => name)) : [];
-    this.compareTables(line, now, new Map(changed.map(([table], i) => [table, rows[i]!])));
+    const fingerprinted = this.real.takeWrote() || this.#fingerprints === undefined;
+    const names = [...(fingerprinted ? ['StateFingerprints'] : []), ...modelChanged.map(([, name]) => name)];
+    const read = names.length > 0 ? await this.readState(names) : [];
+    const now = fingerprinted ? (read.shift()![0] ?? {}) : this.#fingerprints!;
+    const tables = new Map(modelChanged.map(([table], i) => [table, read[i]!]));
+    const realChanged = STATE_QUERIES.filter(([table]) => !tables.has(table) && this.#matched.get(table)?.fingerprint !== now[table]);
+    const more = realChanged.length > 0 ? await this.readState(realChanged.map(([, name]) => name)) : [];
+    realChanged.forEach(([table], i) => tables.set(table, more[i]!));
+    this.compareTables(line, now, tables);
   }
 
   /**
@@ -207,9 +210,17 @@ export class World {
     if (elapsed) throw new DivergenceError(line, 'state', elapsed);
   }
 
-  /** Runs internal state queries in one round trip (a multi-statement text is one simple query). */
+  /**
+   * Runs internal state queries in one round trip (a multi-statement text is one simple query).
+   * The fingerprints run as a statement prepared once per connection with SQL's PREPARE: planning
+   * their nine scans costs more than running them, and a simple query would plan them every time.
+   */
   async readState(names: readonly string[]): Promise<Record<string, unknown>[][]> {
-    const sql = names.map((name) => this.stateQueries.get(name).sql).join(';\n');
+    if (names.includes('StateFingerprints') && !fingerprintsPrepared.has(this.client)) {
+      await this.client.query(`PREPARE ${FINGERPRINTS} AS ${this.stateQueries.get('StateFingerprints').sql}`);
+      fingerprintsPrepared.add(this.client);
+    }
+    const sql = names.map((name) => (name === 'StateFingerprints' ? `EXECUTE ${FINGERPRINTS}` : this.stateQueries.get(name).sql)).join(';\n');
     const result = (await this.client.query(sql)) as unknown as { rows: Record<string, unknown>[] } | { rows: Record<string, unknown>[] }[];
     return (Array.isArray(result) ? result : [result]).map(({ rows }) => rows);
   }
@@ -234,6 +245,10 @@ export class World {
     return this.model.state.get(from.table, row[from.id] as Value)?.[column];
   };
 }
+
+/** The SQL-level prepared statement of StateFingerprints, and the connections that have it. */
+const FINGERPRINTS = 'chatcheck_state_fingerprints';
+const fingerprintsPrepared = new WeakSet<pg.ClientBase>();
 
 function invariantsOf(table: TableName): readonly Invariant[] {
   return invariants.filter((invariant) => invariant.table === table);

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { SqlError } from '../../model/errors.js';
 import type { Program, Step, StepDriver, StepResult } from '../../model/program.js';
-import { bindArguments, runQuery, type HiddenColumns } from '../postgres/run-query.js';
+import { bindArguments, runCountedQuery, type HiddenColumns } from '../postgres/run-query.js';
 import type { RequiredQuery } from '../queries/required.js';
 import type { NamedQuery, QuerySet } from '../sqlc/loader.js';
 import { RealInstant, RealValues } from './real-values.js';
@@ -22,16 +22,22 @@ export class PostgresDatabase implements StepDriver {
   readonly #queries: QuerySet;
   readonly #contracts: ReadonlyMap<string, RequiredQuery>;
   readonly #hidden: HiddenColumns | undefined;
+  readonly #rowCountsTell: boolean;
   #inTransaction = false;
   #wrote = false;
   #observer: StepObserver | undefined;
 
-  /** `hidden`: columns of the modelled tables the model does not know, left out of every result (see runQuery). */
-  constructor(client: pg.ClientBase, queries: QuerySet, contracts: ReadonlyMap<string, RequiredQuery>, hidden?: HiddenColumns) {
+  /**
+   * `hidden`: columns of the modelled tables the model does not know, left out of every result (see
+   * runQuery). `rowCountsTell`: the database has no trigger or rule of its own, so a lone INSERT,
+   * UPDATE or DELETE that counts 0 rows wrote nothing (see takeWrote).
+   */
+  constructor(client: pg.ClientBase, queries: QuerySet, contracts: ReadonlyMap<string, RequiredQuery>, { hidden, rowCountsTell = false }: { hidden?: HiddenColumns; rowCountsTell?: boolean } = {}) {
     this.#client = client;
     this.#queries = queries;
     this.#contracts = contracts;
     this.#hidden = hidden;
+    this.#rowCountsTell = rowCountsTell;
   }
 
   /** Whether a transaction is open on the connection (begun and not yet committed or rolled back). */
@@ -62,8 +68,10 @@ export class PostgresDatabase implements StepDriver {
   }
 
   /**
-   * Whether a statement that can write (any query not marked read-only) ran since the last call.
-   * Lets the tester trust that tables it compared before are unchanged, without asking the server.
+   * Whether a statement that can write (any query not marked read-only) ran since the last call —
+   * but for a lone INSERT, UPDATE or DELETE that counted 0 rows where no trigger or rule can act:
+   * it changed nothing. Lets the tester trust that tables it compared before are unchanged, without
+   * asking the server.
    */
   takeWrote(): boolean {
     const wrote = this.#wrote;
@@ -118,12 +126,14 @@ export class PostgresDatabase implements StepDriver {
         const query = this.#queries.get(step.name);
         const contract = this.#contracts.get(step.name) ?? { name: query.name, params: query.params.map((param) => param.name) };
         const values = bindArguments(contract, step.args).map(RealValues.toParameter);
-        if (!query.readOnly) this.#wrote = true;
         try {
           // Real rows carry RealId/RealInstant where model rows carry ids and Instants: workflows
           // treat both as opaque (=== and elapsedMs only), so one stands in for the other.
-          return (await runQuery(this.#client, query, values, this.#hidden)) as StepResult;
+          const { result, rowCount } = await runCountedQuery(this.#client, query, values, this.#hidden);
+          if (!query.readOnly && !(rowCount === 0 && query.countsItsWrites && this.#rowCountsTell)) this.#wrote = true;
+          return result as StepResult;
         } catch (error) {
+          if (!query.readOnly) this.#wrote = true;
           throw asSqlError(error);
         }
       }

@@ -31,6 +31,12 @@ export interface NamedQuery {
    */
   readonly readOnly: boolean;
   /**
+   * One INSERT, UPDATE or DELETE with no other write in it (no data-modifying WITH): PostgreSQL's
+   * row count of 0 then says it changed no row — unless a trigger or a rule acts on its own, which
+   * the connection checks (see PostgresDatabase.takeWrote).
+   */
+  readonly countsItsWrites: boolean;
+  /**
    * Whether the statement can wait for another transaction's lock: any writer, and a SELECT with a
    * row-locking clause (FOR UPDATE, FOR NO KEY UPDATE, FOR SHARE, FOR KEY SHARE). A plain SELECT
    * takes no row lock and never waits; the race explorer only asks the server about the others.
@@ -97,7 +103,7 @@ export function parseQueryFile(text: string, file: string): NamedQuery[] {
     const statement = onlyStatement(block, file);
     const { sql, params } = bindParameters(statement, { file, query: block.name, snippet: block.body });
     checkCommand(block, statement, params.length, file);
-    queries.push({ name: block.name, kind: block.kind, sql, params, file, line: block.line, readOnly: isReadOnly(statement), canWait: canWait(statement) });
+    queries.push({ name: block.name, kind: block.kind, sql, params, file, line: block.line, readOnly: isReadOnly(statement), countsItsWrites: countsItsWrites(statement), canWait: canWait(statement) });
   }
   return queries;
 }
@@ -163,6 +169,17 @@ function isReadOnly(statement: RawStmt): boolean {
   };
   walk(statement.stmt, { InsertStmt: write, UpdateStmt: write, DeleteStmt: write, MergeStmt: write });
   return !writes;
+}
+
+function countsItsWrites(statement: RawStmt): boolean {
+  const top = statement.stmt;
+  if (top === undefined || !('InsertStmt' in top || 'UpdateStmt' in top || 'DeleteStmt' in top)) return false;
+  let writes = 0;
+  const write = () => {
+    writes++;
+  };
+  walk(top, { InsertStmt: write, UpdateStmt: write, DeleteStmt: write, MergeStmt: write });
+  return writes === 1;
 }
 
 function canWait(statement: RawStmt): boolean {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { runSequential } from '../../src/sequential/property.js';
 import { StartingWorld } from '../../src/sequential/start.js';
 import { DivergenceError } from '../../src/sequential/world.js';
-import { withTesterConnection } from '../support/database.js';
+import { openRealConnection } from '../../src/sequential/connection.js';
+import { loadQuerySet, withMigratedDatabaseTarget, withTesterConnection } from '../support/database.js';
 import { createSession, deleteSession, query, row } from '../support/scenario.js';
 import { withEditedChatSql, withEditedQueries } from '../support/mutant.js';
 
@@ -86,6 +87,34 @@ describe('a divergence inside a transaction', () => {
       expect((error as DivergenceError).where).toBe('statement 3 (LockChatSessionForDelete)');
       const { rows } = await connection.client.query<{ sessions: number }>('SELECT count(*)::int AS sessions FROM chat_session');
       expect(rows).toEqual([{ sessions: 1 }]);
+    });
+  });
+});
+
+describe('what PostgreSQL wrote (takeWrote: whether the state must be fingerprinted again)', () => {
+  it('a lone UPDATE that counted 0 rows wrote nothing; once the schema has a trigger of its own, every write counts', async () => {
+    const queries = await loadQuerySet();
+    await withMigratedDatabaseTarget(async (target) => {
+      const touchNothing = (connection: Awaited<ReturnType<typeof openRealConnection>>) =>
+        connection.database.perform({ op: 'query', name: 'TouchChatSession', args: { id: '00000000-0000-0000-0000-000000000000' } });
+      const plain = await openRealConnection(target, queries);
+      try {
+        plain.database.takeWrote();
+        await touchNothing(plain);
+        expect(plain.database.takeWrote()).toBe(false);
+        // A statement trigger runs even when no row matches, and writes a table the tester compares.
+        await plain.client.query(`CREATE FUNCTION touch_workspaces() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE workspace SET name = name || '!'; RETURN NULL; END $$`);
+        await plain.client.query('CREATE TRIGGER every_update AFTER UPDATE ON chat_session FOR EACH STATEMENT EXECUTE FUNCTION touch_workspaces()');
+      } finally {
+        await plain.client.end();
+      }
+      const triggered = await openRealConnection(target, queries);
+      try {
+        await touchNothing(triggered);
+        expect(triggered.database.takeWrote()).toBe(true);
+      } finally {
+        await triggered.client.end();
+      }
     });
   });
 });

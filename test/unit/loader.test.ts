@@ -220,6 +220,18 @@ describe('rewriting to positional parameters', () => {
     expect(readOnly('INSERT INTO chat_session (title) SELECT $1')).toBe(false);
   });
 
+  it('trusts the row count of a lone INSERT, UPDATE or DELETE only: not of a write inside a WITH', () => {
+    const countsItsWrites = (sql: string) => load(`-- name: Q :exec\n${sql};`)[0]!.countsItsWrites;
+    expect(countsItsWrites('UPDATE chat_session SET title = $1 WHERE id = $2')).toBe(true);
+    expect(countsItsWrites('DELETE FROM chat_session WHERE id = $1')).toBe(true);
+    expect(countsItsWrites('INSERT INTO chat_session (title) VALUES ($1) ON CONFLICT DO NOTHING')).toBe(true);
+    expect(countsItsWrites('WITH s AS (SELECT id FROM chat_session) UPDATE chat_session SET title = $1 WHERE id IN (SELECT id FROM s)')).toBe(true);
+    // The outer statement's count says nothing of the DELETE in its WITH.
+    expect(countsItsWrites('WITH d AS (DELETE FROM chat_message RETURNING chat_session_id) UPDATE chat_session SET title = $1 WHERE id IN (SELECT chat_session_id FROM d)')).toBe(false);
+    expect(countsItsWrites('WITH d AS (DELETE FROM chat_session RETURNING id) SELECT * FROM d')).toBe(false);
+    expect(countsItsWrites('SELECT * FROM chat_session')).toBe(false);
+  });
+
   it('keeps queries chatcheck does not require', async () => {
     const file = await writeSql('-- name: GetChatSession :one\nSELECT * FROM chat_session WHERE id = $1;\n-- name: Extra :many\nSELECT 1;');
     const set = await loadQueryFiles([file], [{ name: 'GetChatSession', kind: 'one', params: ['id'] }]);
