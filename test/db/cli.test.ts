@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { chmod, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -173,6 +174,19 @@ describe('chatcheck check against the project server', () => {
     expect(result.stderr).toContain('SIGINT: dropping what this run created');
     const { rows } = await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [database]);
     expect(rows).toEqual([]);
+  });
+});
+
+describe('a reader that stops early', () => {
+  it('closing the pipe (chatcheck --help | head -1) is no crash: exit 0 and nothing on stderr', async () => {
+    const child = spawn(process.execPath, [path.join(packageRoot, 'bin', 'chatcheck.js'), '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Closed before the child has started: every write it makes meets a closed pipe (EPIPE).
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
 
