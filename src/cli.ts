@@ -17,15 +17,15 @@ import { CHUNK_RUNS } from './sequential/chunks.js';
 
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
-/** What every command takes: the server, the SQL and schema under test, the seed, the JSON report. */
-function withCommonOptions(command: Command): Command {
-  return command
+/** What every command takes: the server, the SQL and schema under test, the seed (but replay: a case needs none), the JSON report. */
+function withCommonOptions(command: Command, { seed = true } = {}): Command {
+  command
     .addOption(new Option('--database-url <url>', 'PostgreSQL server to use (default: $DATABASE_URL, else Docker, else an embedded PostgreSQL 17)'))
     .addOption(new Option('--queries <path>', 'sqlc-annotated SQL under test: a file, or a directory (its *.sql files, in name order); repeatable; replaces the bundled chat.sql and tasks.sql').argParser(collect))
     .addOption(new Option('--migrations <dir>', 'directory of *.up.sql files that build the schema (default: the bundled migrations)'))
     .addOption(new Option('--sqlc <file>', 'a sqlc config (sqlc.yaml, sqlc.yml or sqlc.json): the queries and the schema of its postgresql entries, in place of --queries and --migrations'))
-    .addOption(new Option('--seed <n>', 'seed for the random generator, to replay a run').argParser(seedInteger))
-    .addOption(new Option('--json <file>', 'also write the report as JSON to this file'));
+  if (seed) command.addOption(new Option('--seed <n>', 'seed for the random generator, to replay a run').argParser(seedInteger));
+  return command.addOption(new Option('--json <file>', 'also write the report as JSON to this file'));
 }
 
 /** The sequential property's options (check and sequential). */
@@ -84,7 +84,8 @@ export function buildProgram(result: { exitCode: number }): Command {
     .version(version, '--version', 'print the version')
     .helpOption('--help', 'show this help')
     .addHelpText('after', `
-Every command takes --database-url, --queries (repeatable), --migrations, --sqlc, --seed and --json;
+Every command takes --database-url, --queries (repeatable), --migrations, --sqlc, --seed (but replay)
+and --json;
 check, sequential, race, mutate and replay also take --junit and --quiet, and check, sequential and
 race --save (case files); check and race --report (HTML pages of race findings). "chatcheck check --help"
 describes them and the options of the sequential property and the race explorer, which check runs
@@ -142,7 +143,7 @@ server refuses them) are listed with their reason and left out of the score.`)
       const resolved = (file: string | undefined) => (file === undefined ? undefined : path.resolve(file));
       result.exitCode = await runMergeCommand(files, { json: resolved(raw.json), junit: resolved(raw.junit) });
     });
-  withOutputOptions(withCommonOptions(program.command('replay').argument('<case.json>', 'a case file written by --save')), { save: false, report: false })
+  withOutputOptions(withCommonOptions(program.command('replay').argument('<case.json>', 'a case file written by --save'), { seed: false }), { save: false, report: false })
     .addOption(new Option('--psql <file>', 'also write the case for psql: a sequential case as a SQL script (setup rows, the statements with their values, a query showing the bad state); a race as an isolation-tester spec and a shell script playing the schedule with two psql sessions'))
     .description('run a recorded finding (a case file) again: exit 1 while it reproduces, 0 once it no longer does, 2 when the file cannot be read as a case')
     .action(async (file: string, raw: RawOptions & { psql?: string }) => {
