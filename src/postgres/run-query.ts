@@ -29,8 +29,19 @@ export async function runCountedQuery(client: pg.ClientBase, query: NamedQuery, 
   const answer = await client.query<Row>({ name: statementName(query.sql), text: query.sql, values: [...values] });
   const { rowCount } = answer;
   const rows = hidden === undefined || hidden.size === 0 ? answer.rows : withoutHidden(answer.rows, answer.fields, hidden);
-  const result: QueryResult = kind === 'one' ? { kind: 'one', row: rows[0] ?? null } : kind === 'many' ? { kind: 'many', rows } : reportsRowCount(query.kind) ? { kind: 'exec', affected: rowCount ?? 0 } : { kind: 'exec' };
-  return { result, rowCount };
+  return { result: shaped(kind, query, rows, rowCount), rowCount };
+}
+
+/** The rows as the query's sqlc kind hands them to the caller. */
+function shaped(kind: QueryResult['kind'], query: NamedQuery, rows: Row[], rowCount: number | null): QueryResult {
+  switch (kind) {
+    case 'one':
+      return { kind: 'one', row: rows[0] ?? null };
+    case 'many':
+      return { kind: 'many', rows };
+    case 'exec':
+      return reportsRowCount(query.kind) ? { kind: 'exec', affected: rowCount ?? 0 } : { kind: 'exec' };
+  }
 }
 
 /**
