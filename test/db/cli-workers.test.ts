@@ -43,13 +43,13 @@ function findingOf(stdout: string): string[] {
 
 describe('--workers', () => {
   it('sequential: a planted bug gives the same finding and replay line on one worker and on two; the line replays it', async () => {
-    // With seed 15 the first chunk (runs 1-25) passes and the second fails (at run 36): two workers run
+    // With seed 5 the first chunk (runs 1-25) passes and the second fails (at run 32): two workers run
     // both at once, and the second's finding must wait for the first to pass. A change to the
     // generators may move the finding into the first chunk; the runs assertion below then says so,
-    // and another seed must be picked (where seeds 1-16 find it: try --workers 1 --runs 50; 4 and 15 fit).
+    // and another seed must be picked (try --workers 1 --runs 50 at seeds 1-20: all but one find it; 5, 8, 13 and 14 fit).
     const [, from, to] = plantedBugs[1]!; // AND unread_since IS NULL dropped from SetUnreadSinceIfNull
     await withEditedFiles('chat', from, to, async (files) => {
-      const args = ['sequential', ...files.flatMap((file) => ['--queries', file]), '--seed', '15', '--runs', '50'];
+      const args = ['sequential', ...files.flatMap((file) => ['--queries', file]), '--seed', '5', '--runs', '50'];
       const one = await runCli([...args, '--workers', '1'], { databaseUrl: url });
       const two = await runCli([...args, '--workers', '2'], { databaseUrl: url });
       expect(one.code, one.stderr + one.stdout).toBe(1);
@@ -60,7 +60,7 @@ describe('--workers', () => {
       const line = /^replay: npx chatcheck (.*)$/m.exec(two.stdout)?.[1];
       // The seed of the chunk that failed (or of the search for a shorter case in it), not the run's.
       expect(line).toMatch(/^sequential --seed -?\d+ --path \S+/);
-      expect(line).not.toMatch(/--seed 15 /);
+      expect(line).not.toMatch(/--seed 5 /);
       const replayed = await runCli(line!.split(' '), { databaseUrl: url });
       expect(replayed.code, replayed.stderr + replayed.stdout).toBe(1);
       const shrunk = (stdout: string) => stdout.split('\n').filter((text) => /^ +\d+\. /.test(text));
