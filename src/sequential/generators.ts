@@ -39,12 +39,12 @@ const pathRef = (table: TableName): fc.Arbitrary<Arg> =>
 const literal = <T extends Value>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<Arg> => arbitrary.map((value): Arg => ({ literal: value }));
 
 /**
- * A value for a NOT NULL column an INSERT fills from its caller, NULL one time in ten: no handler
+ * A value for a NOT NULL column an INSERT fills from its caller, NULL one time in ten (or `oneIn`): no handler
  * sends it, but a direct call must fail on it (23502), and with the NOT NULL gone it would not. (At
  * one in twenty, a dropped NOT NULL on chat_session.workspace_id or issue.workspace_id went unseen
  * at one seed in three.)
  */
-const orNullArg = (arbitrary: fc.Arbitrary<Arg>): fc.Arbitrary<Arg> => fc.oneof({ weight: 9, arbitrary }, { weight: 1, arbitrary: fc.constant<Arg>({ literal: null }) });
+const orNullArg = (arbitrary: fc.Arbitrary<Arg>, oneIn = 10): fc.Arbitrary<Arg> => fc.oneof({ weight: oneIn - 1, arbitrary }, { weight: 1, arbitrary: fc.constant<Arg>({ literal: null }) });
 
 /** PostgreSQL text cannot hold NUL; everything else is fair game. */
 const plainText = fc.string({ unit: fc.constantFrom(...'abcxyz019 '), maxLength: 12 });
@@ -317,17 +317,15 @@ export function commandArbitraries(vocabulary: Vocabulary, reach: FixtureReach =
     ...(reach.autopilotRuns ? [query('FixtureCreateAutopilotTask', { agent_id: ref('agent'), autopilot_run_id: autopilotRun, priority })] : []),
     ...(reach.issues ? [query('FixtureDeleteIssue', { id: ref('issue') })] : []),
   ];
-  const worldChanges: readonly fc.Arbitrary<CommandSpec>[] = [
+  const worldChanges: readonly fc.MaybeWeightedArbitrary<CommandSpec>[] = [
     query('FixtureArchiveAgent', { id: ref('agent') }),
     query('FixtureMoveAgent', { runtime_id: ref('agent_runtime'), id: ref('agent') }),
     query('FixtureSetAgentMaxConcurrentTasks', { max_concurrent_tasks: maxConcurrentTasks, id: ref('agent') }),
     // Half the time the runtime of a task: the offline sweep fails only tasks in flight on an offline runtime.
-    // Three times over, NULL one time in four: heartbeats flip runtimes more than anything else
+    // Three times the weight, NULL one time in four: heartbeats flip runtimes more than anything else
     // changes, and at one in ten a dropped NOT NULL on agent_runtime.status went unseen at three
     // seeds in ten (an UPDATE of no row checks nothing, so the NULL must also meet a runtime).
-    ...Array.from({ length: 3 }, () =>
-      query('FixtureSetRuntimeStatus', { status: fc.oneof({ weight: 3, arbitrary: literal(oneOf('online', 'offline')) }, { weight: 1, arbitrary: fc.constant<Arg>({ literal: null }) }), id: runtimeArg }),
-    ),
+    { weight: 3, arbitrary: query('FixtureSetRuntimeStatus', { status: orNullArg(literal(oneOf('online', 'offline')), 4), id: runtimeArg }) },
     query('FixtureRewriteTask', { id: ref('agent_task_queue') }),
     query('FixtureRewriteMessage', { id: ref('chat_message') }),
     query('FixtureDeleteAgent', { id: ref('agent') }),

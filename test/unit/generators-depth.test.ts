@@ -119,7 +119,7 @@ function budget(vocabulary: Vocabulary, seed: number): Map<string, number> {
           if (name === 'GetPendingChatTask') {
             // What a pending-task read with one more status in its IN list would show: an ended task newer than every task in flight.
             const tasks = at.table('agent_task_queue').rows().filter((t) => t['chat_session_id'] === input['chat_session_id']);
-            const newestInFlight = Math.max(-Infinity, ...tasks.filter((t) => isInFlight(t)).map((t) => (t['created_at'] as Instant).tick));
+            const newestInFlight = Math.max(-Infinity, ...tasks.filter(isInFlight).map((t) => (t['created_at'] as Instant).tick));
             for (const ended of ['completed', 'failed'])
               if (tasks.some((t) => t['status'] === ended && (t['created_at'] as Instant).tick > newestInFlight)) count(`a pending-task read beside a newer ${ended} task`);
           }
