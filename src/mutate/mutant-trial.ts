@@ -34,6 +34,14 @@ export interface TrialSetting {
   readonly scratch: string;
 }
 
+/**
+ * Shrink attempts a sequential kill gets. A kill needs only the failing run; shrinking it all the
+ * way took over half of a whole-catalogue run (619 s of 1142 s summed over the trials of seed 1),
+ * up to 28 s for one mutant. Fifty attempts keep each under a few seconds and still take the first
+ * failing run's commands down two- to threefold (a full shrink ends at 5 to 14).
+ */
+export const SHRINK_ATTEMPTS = 50;
+
 /** Which part of the suite told the mutant apart from the original. */
 export type Killer = 'sequential' | 'race';
 
@@ -70,6 +78,7 @@ export async function runTrial(setting: TrialSetting, mutant: Mutant, seed: numb
       seed,
       maxCommands: DEFAULT_MAX_COMMANDS,
       shorterSearches: 0,
+      shrinkAttempts: SHRINK_ATTEMPTS,
       ...(realWorkflows ? { realWorkflows } : {}),
       onProgress: (_runs, _commands, phase) => {
         if (phase !== 'running') detected ??= ms();

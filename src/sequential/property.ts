@@ -5,6 +5,7 @@ import { describeArgs } from './arguments.js';
 import type { RealConnection } from './connection.js';
 import { commandArbitraries, type CommandSpec } from './generators.js';
 import { fixtureReach } from './reach.js';
+import { shrinkBudget } from './shrink-budget.js';
 import { StartingWorld } from './start.js';
 import { vocabularyOf } from './vocabulary.js';
 import type { RealWorkflows } from './free-run.js';
@@ -30,6 +31,12 @@ export interface SequentialOptions {
    * case (every execution after the first failing run is a shrink or search attempt).
    */
   readonly onProgress?: ((runsDone: number, commands: number, phase: SequentialPhase) => void) | undefined;
+  /**
+   * At most this many shrink attempts after the first failing run (default: no bound); past it the
+   * smallest failing case so far is the finding, and its path replays it. mutate bounds it: a kill
+   * needs only the failure, and a short counterexample, not the shortest.
+   */
+  readonly shrinkAttempts?: number | undefined;
   /** How many more seeds look for a shorter counterexample after a finding (default SHORTER_SEARCHES; mutate wants 0). */
   readonly shorterSearches?: number | undefined;
   /** Runs of each of those seeds (default `runs`): a chunk of a longer run looks as far as the whole run would. */
@@ -165,7 +172,14 @@ export async function runSequential(connection: RealConnection, internal: QueryS
       },
     );
     // (async: fast-check throws at once when it cannot walk a path.)
-    const details = await (async () => fc.check(property, { numRuns: runs, seed, ...(replay.path ? { path: replay.path } : {}), endOnFailure: false }))().catch((error: unknown) => {
+    const details = await (async () =>
+      fc.check(property, {
+        numRuns: runs,
+        seed,
+        ...(replay.path ? { path: replay.path } : {}),
+        endOnFailure: false,
+        ...(options.shrinkAttempts !== undefined ? { plugins: [shrinkBudget(options.shrinkAttempts)] } : {}),
+      }))().catch((error: unknown) => {
       // fast-check cannot walk a path, or a command list's replayPath, that another case printed.
       if (replay.path !== undefined && error instanceof Error && /Unable to replay|replayPath/.test(error.message)) throw misfitPath(options, `fast-check: ${error.message}`);
       throw error;
