@@ -317,15 +317,11 @@ export function commandArbitraries(vocabulary: Vocabulary, reach: FixtureReach =
     ...(reach.autopilotRuns ? [query('FixtureCreateAutopilotTask', { agent_id: ref('agent'), autopilot_run_id: autopilotRun, priority })] : []),
     ...(reach.issues ? [query('FixtureDeleteIssue', { id: ref('issue') })] : []),
   ];
-  const worldChanges: readonly fc.MaybeWeightedArbitrary<CommandSpec>[] = [
+  const worldChanges: readonly fc.Arbitrary<CommandSpec>[] = [
     query('FixtureArchiveAgent', { id: ref('agent') }),
-    query('FixtureMoveAgent', { runtime_id: ref('agent_runtime'), id: ref('agent') }),
+    // NULL one time in four (23502): an agent's runtime is NOT NULL, also when it moves (a turn moves agents too, never to NULL).
+    query('FixtureMoveAgent', { runtime_id: orNullArg(ref('agent_runtime'), 4), id: ref('agent') }),
     query('FixtureSetAgentMaxConcurrentTasks', { max_concurrent_tasks: maxConcurrentTasks, id: ref('agent') }),
-    // Half the time the runtime of a task: the offline sweep fails only tasks in flight on an offline runtime.
-    // Three times the weight, NULL one time in four: heartbeats flip runtimes more than anything else
-    // changes, and at one in ten a dropped NOT NULL on agent_runtime.status went unseen at three
-    // seeds in ten (an UPDATE of no row checks nothing, so the NULL must also meet a runtime).
-    { weight: 3, arbitrary: query('FixtureSetRuntimeStatus', { status: orNullArg(literal(oneOf('online', 'offline')), 4), id: runtimeArg }) },
     query('FixtureRewriteTask', { id: ref('agent_task_queue') }),
     query('FixtureRewriteMessage', { id: ref('chat_message') }),
     query('FixtureDeleteAgent', { id: ref('agent') }),
@@ -435,16 +431,22 @@ export function commandArbitraries(vocabulary: Vocabulary, reach: FixtureReach =
    * send, and the world around chat (bootstrap below) grows and changes now and then.
    */
   const single: fc.Arbitrary<CommandSpec> = fc.oneof(
-    { weight: 1, arbitrary: fc.oneof(...worldCreates) },
+    { weight: 2, arbitrary: fc.oneof(...worldCreates) },
     // Legacy archived sessions meet several guards (send, listings, pending tasks): give them room.
-    { weight: 1, arbitrary: query('FixtureArchiveChatSession', { id: ref('chat_session') }) },
-    { weight: 1, arbitrary: fc.oneof(...worldChanges) },
+    { weight: 2, arbitrary: query('FixtureArchiveChatSession', { id: ref('chat_session') }) },
+    { weight: 2, arbitrary: fc.oneof(...worldChanges) },
+    // A heartbeat flips a runtime more often than anything else changes. Half the time the runtime
+    // of a task (the offline sweep fails only tasks in flight on an offline runtime); NULL one time
+    // in four: at one in ten a dropped NOT NULL on agent_runtime.status went unseen at three seeds
+    // in ten (an UPDATE of no row checks nothing, so the NULL must also meet a runtime). A slot of
+    // its own: as a heavier entry among worldChanges it thinned out the agent changes beside it.
+    { weight: 1, arbitrary: query('FixtureSetRuntimeStatus', { status: orNullArg(literal(oneOf('online', 'offline')), 4), id: runtimeArg }) },
     // From here on in the run, scans without indexes: the order a query leaves to an index shows.
-    { weight: 1, arbitrary: query('FixtureScanWithoutIndexes', {}) },
-    ...(linkedTasks.length > 0 ? [{ weight: 1, arbitrary: fc.oneof(...linkedTasks) }] : []),
-    { weight: 10, arbitrary: fc.oneof(...workflowCommands) },
-    { weight: 4, arbitrary: fc.oneof(...chatQueries) },
-    { weight: 2, arbitrary: fc.oneof(...taskQueries) },
+    { weight: 2, arbitrary: query('FixtureScanWithoutIndexes', {}) },
+    ...(linkedTasks.length > 0 ? [{ weight: 2, arbitrary: fc.oneof(...linkedTasks) }] : []),
+    { weight: 20, arbitrary: fc.oneof(...workflowCommands) },
+    { weight: 8, arbitrary: fc.oneof(...chatQueries) },
+    { weight: 4, arbitrary: fc.oneof(...taskQueries) },
   );
 
   // -------------------------------------------------------------------------------------------
@@ -489,8 +491,13 @@ export function commandArbitraries(vocabulary: Vocabulary, reach: FixtureReach =
    * task's runtime then meets the agent's older task, queued for the runtime it left (ClaimTask's
    * "another runtime's task stays dispatched" branch). One time in six the runtime the session was
    * stamped with is then deleted (refused while an agent still uses it): its sessions keep nothing of it.
+   * One time in twenty the agent is archived instead of moved: the second send meets the handler's
+   * archived-agent guard (as separate commands, an archive of the very agent of a live session
+   * before a send to it was missing from one default budget in ten). Rarely: every later send to
+   * the session meets the guard too.
    */
-  const moveAndSendAgain = fc.tuple(ref('agent_runtime'), content, fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }));
+  const oneIn = (n: number) => fc.oneof({ weight: n - 1, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) });
+  const moveAndSendAgain = fc.tuple(ref('agent_runtime'), content, oneIn(6), oneIn(20));
   const agentOf = (session: Arg): Arg => columnOf(session, 'chat_session', 'agent_id', { ref: 'agent', pick: 0 });
   // A tuple, not a chain on the session: fast-check shrinks each part of a tuple on its own.
   const pinStep = workflow('PinTaskSession', fc.constant(onClaimedTask), { session_id: optionalField, work_dir: optionalField });
@@ -541,7 +548,7 @@ export function commandArbitraries(vocabulary: Vocabulary, reach: FixtureReach =
         ...(moved === undefined
           ? []
           : [
-              command('query', 'FixtureMoveAgent', { runtime_id: moved[0], id: agentOf(session) }),
+              moved[3] ? command('query', 'FixtureArchiveAgent', { id: agentOf(session) }) : command('query', 'FixtureMoveAgent', { runtime_id: moved[0], id: agentOf(session) }),
               send(session, moved[1]),
               ...(moved[2] ? [command('query', 'FixtureDeleteRuntime', { id: columnOf(session, 'chat_session', 'runtime_id', { ref: 'agent_runtime', pick: 0 }) })] : []),
             ]),

@@ -124,9 +124,14 @@ function budget(vocabulary: Vocabulary, seed: number): Map<string, number> {
               if (tasks.some((t) => t['status'] === ended && (t['created_at'] as Instant).tick > newestInFlight)) count(`a pending-task read beside a newer ${ended} task`);
           }
           if (name === 'FixtureSetRuntimeStatus' && input['status'] === null && at.get('agent_runtime', input['id']) !== undefined) count('NULL written to a runtime\'s status');
+          if (error?.message.includes('column "runtime_id" of relation "agent"')) count("NULL written to an agent's runtime");
         });
         if (spec.name === 'SendChatMessage' && turn.length > 1 && (answer as { status?: number }).status === 201) {
           if (args['session_id'] !== before.table('chat_session').rows().at(-1)?.['id']) count('a turn talks in a session other than the newest');
+        }
+        if (spec.name === 'SendChatMessage') {
+          const session = before.get('chat_session', args['session_id'] as string);
+          if (session !== undefined && session['status'] !== 'archived' && before.get('agent', session['agent_id'] as string)?.['archived_at'] != null) count('a send to a session whose agent is archived');
         }
         if (spec.name === 'CancelTaskByUser' && before.get('agent_task_queue', args['task_id'] as string)?.['issue_id'] != null) count('a user cancels an issue task');
       }
@@ -163,6 +168,8 @@ describe('the generators reach, in one default budget (seed 1, model only)', asy
     'a pending-task read beside a newer failed task',
     'a pending-task read beside a newer completed task',
     "NULL written to a runtime's status",
+    "NULL written to an agent's runtime",
+    'a send to a session whose agent is archived',
   ])('%s', (key) => {
     expect(counts.get(key) ?? 0).toBeGreaterThan(0);
   });
