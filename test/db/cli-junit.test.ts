@@ -70,7 +70,7 @@ describe('--junit with --save', () => {
       const junit = path.join(scratch, 'sequential.xml');
       const json = path.join(scratch, 'sequential.json');
       const cases = path.join(scratch, 'sequential-cases');
-      const result = await runCli(['sequential', ...files.flatMap((file) => ['--queries', file]), '--seed', '7', '--runs', '60', '--max-commands', '40', '--workers', '1', '--junit', junit, '--json', json, '--save', cases], { databaseUrl: url });
+      const result = await runCli(['sequential', ...files.flatMap((file) => ['--queries', file]), '--seed', '3', '--runs', '60', '--max-commands', '40', '--workers', '1', '--junit', junit, '--json', json, '--save', cases], { databaseUrl: url });
       expect(result.code, result.stderr + result.stdout).toBe(1);
       expectPlain(result);
       const saved = await savedCase(result.stdout, cases);
@@ -79,7 +79,7 @@ describe('--junit with --save', () => {
       expect(xml.testsuites).toMatchObject({ '@name': 'chatcheck sequential', '@tests': '1', '@failures': '1', '@errors': '0' });
       const [suite] = xml.testsuites.testsuite;
       expect(suite).toMatchObject({ '@name': 'sequential', '@tests': '1', '@failures': '1' });
-      expect(suite!.properties!.property).toContainEqual({ '@name': 'seed', '@value': '7' });
+      expect(suite!.properties!.property).toContainEqual({ '@name': 'seed', '@value': '3' });
       const [test] = suite!.testcase;
       expect(test).toMatchObject({ '@name': 'sequential property', '@classname': 'chatcheck.sequential' });
       expect(Number(test!['@time'])).toBeGreaterThan(0);

@@ -53,7 +53,7 @@ describe('chatcheck check against the project server', () => {
     await writeFile(mutant, chat.replace("SET session_id = COALESCE(sqlc.narg('session_id'), session_id),", "SET session_id = sqlc.narg('session_id'),"));
     const queries = ['--queries', mutant, '--queries', path.join(packageRoot, 'src', 'queries', 'tasks.sql')];
     const json = path.join(scratch, 'finding.json');
-    const found = await runCli(['sequential', ...queries, '--seed', '7', '--runs', '200', '--max-commands', '40', '--json', json], { databaseUrl: url });
+    const found = await runCli(['sequential', ...queries, '--seed', '3', '--runs', '200', '--max-commands', '40', '--json', json], { databaseUrl: url });
     expect(found.code, found.stderr).toBe(1);
     type Finding = { kind: string; mode: string; commands: string[]; seed: number; path: string; replayPath: string; caseHash: string; maxCommands: number; turns: boolean; replay: string };
     const report = JSON.parse(await readFile(json, 'utf8')) as { ok: boolean; findings: Finding[] };
