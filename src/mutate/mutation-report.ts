@@ -25,7 +25,7 @@ export interface MutantResult {
   readonly msToKill?: number;
   /** Why equivalent, or why invalid. */
   readonly reason?: string;
-  /** The first finding that killed it: mode, kind, shrunk counterexample. */
+  /** The first finding that killed it: mode, kind, counterexample (a sequential one shrunk by at most SHRINK_ATTEMPTS attempts). */
   readonly finding?: Readonly<Record<string, unknown>>;
 }
 
