@@ -52,6 +52,8 @@ const unicodeText = fc.string({ unit: 'grapheme', maxLength: 6 }).filter((text) 
 
 /** `value` one time in twenty, else absent. */
 const rarely = <T>(value: T): fc.Arbitrary<T | undefined> => fc.oneof({ weight: 19, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant(value) });
+/** true one time in `n`, else false. */
+const oneIn = (n: number): fc.Arbitrary<boolean> => fc.oneof({ weight: n - 1, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) });
 /** `value` one time in ten: for a guard that only a call past an access rule can reach. */
 const sometimes = <T>(value: T): fc.Arbitrary<T | undefined> => fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant(value) });
 /**
@@ -496,7 +498,6 @@ export function commandArbitraries(vocabulary: Vocabulary, reach: FixtureReach =
    * before a send to it was missing from one default budget in ten). Rarely: every later send to
    * the session meets the guard too.
    */
-  const oneIn = (n: number) => fc.oneof({ weight: n - 1, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) });
   const moveAndSendAgain = fc.tuple(ref('agent_runtime'), content, oneIn(6), oneIn(20));
   const agentOf = (session: Arg): Arg => columnOf(session, 'chat_session', 'agent_id', { ref: 'agent', pick: 0 });
   // A tuple, not a chain on the session: fast-check shrinks each part of a tuple on its own.
@@ -507,7 +508,7 @@ export function commandArbitraries(vocabulary: Vocabulary, reach: FixtureReach =
     .tuple(
       turnSession,
       // One turn in four first turns index scans off for the rest of the run: most runs then read by sequential scans from some turn on.
-      fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+      oneIn(4),
       fc.option(workflow('CreateChatSession', newSession), { nil: undefined, freq: 2 }),
       // The session a turn with a rewrite creates when it creates none: without a live session (half
       // the turns) its sends find none (404).
